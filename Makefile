@@ -1,0 +1,65 @@
+# Garçon infrastructure: the commands developers and CI run. `make help` lists them.
+#
+# Every target uses the Node.js and CDK CLI pinned in package-lock.json (node_modules/.bin
+# comes first on PATH), never the machine's own Node.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
+# The CDK CLI must never phone home: CI and developers synthesize offline.
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+GOLANGCI_LINT_VERSION := v2.15.0
+GO_MODULES := . app
+
+.PHONY: help deps services synth test lint fmt-check vet bench ls clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+deps: node_modules/.package-lock.json ## Install the pinned Node.js and CDK CLI (npm ci)
+
+synth: deps ## Synthesize every environment offline into cdk.out (validation and cdk-nag findings fail it)
+	node --version
+	cdk synth --strict --quiet
+
+ls: deps ## List the stacks of every environment
+	cdk ls
+
+services: ## Install (Debian packages, as root) and start PostgreSQL and Redis on loopback for app/ tests
+ifeq ($(SERVICES),none)
+	@echo "SERVICES=none: not starting PostgreSQL/Redis; app/ integration tests skip if they are unreachable"
+else
+	bash .ci/services.sh
+endif
+
+test: deps services ## Run every test of both Go modules (SERVICES=none to use services you run yourself)
+	go test ./...
+	cd app && go test ./...
+
+fmt-check: ## Fail if gofmt would change a file
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+vet: ## go vet both modules
+	go vet ./...
+	cd app && go vet ./...
+
+.tools/bin/golangci-lint-$(GOLANGCI_LINT_VERSION):
+	GOBIN=$(CURDIR)/.tools/bin go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	touch $@
+
+lint: fmt-check vet .tools/bin/golangci-lint-$(GOLANGCI_LINT_VERSION) ## gofmt, go vet and golangci-lint on both modules
+	golangci-lint run ./...
+	cd app && golangci-lint run --config ../.golangci.yml ./...
+
+bench: deps ## Median wall time and peak memory of a full offline synth (5 runs)
+	go run ./tools/synthbench -runs 5
+
+clean: ## Remove synthesized output
+	rm -rf cdk.out

@@ -1,0 +1,161 @@
+// Package config holds the typed, per-environment configuration of the Garçon
+// infrastructure and its validation.
+//
+// Configuration is plain Go: one Environment value per deployment environment.
+// It has no side effects — nothing here reads files, the process environment or
+// CDK context. main.go is the only place that applies command-line overrides
+// (see ApplyOverrides) before calling Validate.
+package config
+
+// Platform is the CPU architecture of the Fargate tasks.
+type Platform string
+
+const (
+	// PlatformARM64 runs tasks on AWS Graviton, about 20 % cheaper than x86 for the same size.
+	PlatformARM64 Platform = "arm64"
+	// PlatformAMD64 runs tasks on x86_64.
+	PlatformAMD64 Platform = "amd64"
+)
+
+// Environment is everything the stacks of one deployment environment need.
+// Every field is required unless its comment says otherwise.
+type Environment struct {
+	// Name is the lower-case environment name used in tags and metric dimensions, e.g. "staging".
+	Name string
+	// StageName is the CDK Stage id, e.g. "Staging"; `cdk deploy 'Staging/*'` deploys the environment.
+	StageName string
+	// Account is the 12-digit AWS account id the environment is deployed to.
+	// Override on the command line with `-c <name>.account=123456789012`.
+	Account string
+	// Region is the primary region (network, data and service stacks).
+	Region string
+	// DRRegion receives the cross-region backup copies; it must differ from Region.
+	DRRegion string
+	// AvailabilityZones are the AZ names the VPC spans, all in Region (2 or 3).
+	// They are fixed here so synthesis never looks them up.
+	AvailabilityZones []string
+
+	// Network sizes the VPC.
+	Network Network
+	// DNS names the hosted zone and the host names of the environment.
+	DNS DNS
+	// Database sizes the RDS PostgreSQL primary and its replicas.
+	Database Database
+	// Cache sizes the ElastiCache Redis replication group.
+	Cache Cache
+	// Service sizes the Fargate API service.
+	Service Service
+	// Logs sets retention of the environment's log groups.
+	Logs Logs
+	// Alarms routes alarm notifications.
+	Alarms Alarms
+	// GitHub names the repository and branch that deploy this environment.
+	GitHub GitHub
+	// Tags are the cost-allocation tags put on every resource of the environment.
+	Tags Tags
+}
+
+// Network configures the VPC.
+type Network struct {
+	// VpcCidr is the VPC's IPv4 block, a private (RFC 1918) /16 to /20.
+	VpcCidr string
+	// NatGateways is the number of NAT gateways: 1 (cost) up to one per AZ (availability).
+	NatGateways int
+	// InterfaceEndpoints adds VPC interface endpoints for ECR (api, dkr), CloudWatch Logs and
+	// Secrets Manager so tasks reach them without the NAT gateways. Default: false.
+	InterfaceEndpoints bool
+}
+
+// DNS configures the Route 53 zone and host names.
+type DNS struct {
+	// HostedZoneID is the id of the existing public hosted zone, e.g. "Z0123456789ABCDEFGHIJ".
+	HostedZoneID string
+	// ZoneName is the zone's domain name, e.g. "garcon.app".
+	ZoneName string
+	// APIHost is the label of the API record inside the zone, e.g. "api" → api.garcon.app.
+	APIHost string
+	// StaticHost is the label of the CloudFront static-assets record, e.g. "static".
+	StaticHost string
+}
+
+// Database sizes RDS PostgreSQL.
+type Database struct {
+	// InstanceClass is the RDS instance class without the "db." prefix, e.g. "t4g.medium".
+	InstanceClass string
+	// AllocatedStorageGiB is the initial storage (20–65536 GiB).
+	AllocatedStorageGiB int
+	// MaxAllocatedStorageGiB is the storage-autoscaling ceiling, above AllocatedStorageGiB.
+	MaxAllocatedStorageGiB int
+	// MultiAZ runs a synchronous standby in a second AZ. Production must set it.
+	MultiAZ bool
+	// ReadReplicas is the number of read replicas (0–15; production at least 1).
+	ReadReplicas int
+	// BackupRetentionDays keeps automated backups (point-in-time recovery) for 1–35 days.
+	BackupRetentionDays int
+}
+
+// Cache sizes ElastiCache Redis.
+type Cache struct {
+	// NodeType is the ElastiCache node type with its "cache." prefix, e.g. "cache.t4g.micro".
+	NodeType string
+	// Replicas is the number of replicas of the primary (0–5; production at least 1 for failover).
+	Replicas int
+	// SnapshotRetentionDays keeps daily snapshots for 0–35 days.
+	SnapshotRetentionDays int
+}
+
+// Service sizes the Fargate API.
+type Service struct {
+	// CPU is the task CPU in units (256, 512, 1024, 2048, 4096).
+	CPU int
+	// MemoryMiB is the task memory; it must be a valid Fargate pairing with CPU.
+	MemoryMiB int
+	// MinTasks is the auto-scaling floor and the initial desired count.
+	MinTasks int
+	// MaxTasks is the auto-scaling ceiling.
+	MaxTasks int
+	// Platform is the task CPU architecture.
+	Platform Platform
+	// WafRateLimit is the per-IP request limit per 5 minutes of the regional WAF (100–2,000,000,000).
+	WafRateLimit int
+}
+
+// Logs sets CloudWatch Logs retention (days; one of CloudWatch's allowed values).
+type Logs struct {
+	// RetentionDays applies to application, database and cache logs.
+	RetentionDays int
+	// FlowLogRetentionDays applies to the VPC flow logs.
+	FlowLogRetentionDays int
+}
+
+// Alarms routes alarm notifications.
+type Alarms struct {
+	// Emails receive the alarm topic's notifications (at least one).
+	Emails []string
+}
+
+// GitHub names the source of deployments.
+type GitHub struct {
+	// Repository is "owner/name" of the repository allowed to deploy.
+	Repository string
+	// Branch is the branch whose pushes deploy this environment.
+	Branch string
+}
+
+// Tags are cost-allocation tags.
+type Tags struct {
+	// Owner is the team accountable for the environment.
+	Owner string
+	// CostCenter is the finance cost centre the bill is split by.
+	CostCenter string
+}
+
+// APIDomain is the fully qualified API host name, e.g. "api.garcon.app".
+func (e Environment) APIDomain() string { return e.DNS.APIHost + "." + e.DNS.ZoneName }
+
+// StaticDomain is the fully qualified static-assets host name, e.g. "static.garcon.app".
+func (e Environment) StaticDomain() string { return e.DNS.StaticHost + "." + e.DNS.ZoneName }
+
+// IsProduction reports whether the environment holds production data; production gets
+// termination protection, retained resources and deletion protection.
+func (e Environment) IsProduction() bool { return e.Name == "production" }

@@ -1,0 +1,112 @@
+package config
+
+// The account ids below are placeholders for the team's real accounts; deployers
+// override them with `-c staging.account=…` and `-c production.account=…` (see README).
+const (
+	placeholderStagingAccount    = "111111111111"
+	placeholderProductionAccount = "222222222222"
+	// garconZoneID is the public hosted zone of garcon.app.
+	garconZoneID = "Z04417162GARCONAPP0001"
+)
+
+// Staging is sized for cost: two zones, one NAT gateway, small instances, short
+// retention, no interface endpoints. It deploys from the develop branch.
+func Staging() Environment {
+	return Environment{
+		Name:              "staging",
+		StageName:         "Staging",
+		Account:           placeholderStagingAccount,
+		Region:            "eu-west-3",
+		DRRegion:          "eu-west-1",
+		AvailabilityZones: []string{"eu-west-3a", "eu-west-3b"},
+		Network: Network{
+			VpcCidr:            "10.10.0.0/16",
+			NatGateways:        1,
+			InterfaceEndpoints: false,
+		},
+		DNS: DNS{
+			HostedZoneID: garconZoneID,
+			ZoneName:     "garcon.app",
+			APIHost:      "staging-api",
+			StaticHost:   "staging-static",
+		},
+		Database: Database{
+			InstanceClass:          "t4g.medium",
+			AllocatedStorageGiB:    20,
+			MaxAllocatedStorageGiB: 100,
+			MultiAZ:                false,
+			ReadReplicas:           1,
+			BackupRetentionDays:    7,
+		},
+		Cache: Cache{
+			NodeType:              "cache.t4g.micro",
+			Replicas:              0,
+			SnapshotRetentionDays: 1,
+		},
+		Service: Service{
+			CPU:          256,
+			MemoryMiB:    512,
+			MinTasks:     1,
+			MaxTasks:     3,
+			Platform:     PlatformARM64,
+			WafRateLimit: 2000,
+		},
+		Logs:   Logs{RetentionDays: 14, FlowLogRetentionDays: 14},
+		Alarms: Alarms{Emails: []string{"platform-alerts+staging@garcon.app"}},
+		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "develop"},
+		Tags:   Tags{Owner: "platform", CostCenter: "CC-1042-STAGING"},
+	}
+}
+
+// Production is sized for availability: three zones, a NAT gateway per zone,
+// Multi-AZ database with a read replica, a Redis replica per extra zone, 30-day backups
+// and long log retention. It deploys from main after an approval.
+func Production() Environment {
+	return Environment{
+		Name:              "production",
+		StageName:         "Production",
+		Account:           placeholderProductionAccount,
+		Region:            "eu-west-3",
+		DRRegion:          "eu-west-1",
+		AvailabilityZones: []string{"eu-west-3a", "eu-west-3b", "eu-west-3c"},
+		Network: Network{
+			VpcCidr:            "10.20.0.0/16",
+			NatGateways:        3,
+			InterfaceEndpoints: true,
+		},
+		DNS: DNS{
+			HostedZoneID: garconZoneID,
+			ZoneName:     "garcon.app",
+			APIHost:      "api",
+			StaticHost:   "static",
+		},
+		Database: Database{
+			InstanceClass:          "m7g.large",
+			AllocatedStorageGiB:    100,
+			MaxAllocatedStorageGiB: 1000,
+			MultiAZ:                true,
+			ReadReplicas:           1,
+			BackupRetentionDays:    30,
+		},
+		Cache: Cache{
+			NodeType:              "cache.m7g.large",
+			Replicas:              2,
+			SnapshotRetentionDays: 7,
+		},
+		Service: Service{
+			CPU:          1024,
+			MemoryMiB:    2048,
+			MinTasks:     3,
+			MaxTasks:     12,
+			Platform:     PlatformARM64,
+			WafRateLimit: 2000,
+		},
+		Logs:   Logs{RetentionDays: 90, FlowLogRetentionDays: 365},
+		Alarms: Alarms{Emails: []string{"platform-alerts@garcon.app"}},
+		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "main"},
+		Tags:   Tags{Owner: "platform", CostCenter: "CC-1042-PRODUCTION"},
+	}
+}
+
+// All returns every environment in deployment order.
+func All() []Environment { return []Environment{Staging(), Production()} }

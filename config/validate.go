@@ -1,0 +1,299 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var (
+	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	envNamePattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{1,20}$`)
+	stageNamePattern    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]{1,20}$`)
+	hostedZonePattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,32}$`)
+	dnsLabelPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	rdsClassPattern     = regexp.MustCompile(`^([a-z][a-z0-9]*)\.([a-z0-9]+)$`)
+	cacheNodePattern    = regexp.MustCompile(`^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$`)
+	repositoryPattern   = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	retentionDayChoices = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	// rdsFamilies are the instance families that run PostgreSQL with Performance Insights.
+	rdsFamilies = []string{"t3", "t4g", "m5", "m6g", "m6i", "m7g", "m7i", "r5", "r6g", "r6i", "r7g", "r7i"}
+	// fargateMemory lists the valid memory sizes (MiB) per task CPU value.
+	fargateMemory = map[int][]int{
+		256:  {512, 1024, 2048},
+		512:  {1024, 2048, 3072, 4096},
+		1024: {2048, 3072, 4096, 5120, 6144, 7168, 8192},
+		2048: rangeStep(4096, 16384, 1024),
+		4096: rangeStep(8192, 30720, 1024),
+	}
+)
+
+// problems collects validation failures of one environment, each prefixed with the
+// environment's name so a reader knows where to look.
+type problems struct {
+	env  string
+	errs []error
+}
+
+func (p *problems) addf(field, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s: %s: %s", p.env, field, fmt.Sprintf(format, args...)))
+}
+
+// Validate checks every field of the environment and returns all problems joined
+// (nil when the environment is valid). Each message names the environment, the field
+// and the allowed values.
+func (e Environment) Validate() error {
+	p := &problems{env: e.Name}
+	if p.env == "" {
+		p.env = "<unnamed environment>"
+	}
+	e.validateIdentity(p)
+	e.validateNetwork(p)
+	e.validateDNS(p)
+	e.validateDatabase(p)
+	e.validateCache(p)
+	e.validateService(p)
+	e.validateOperations(p)
+	return errors.Join(p.errs...)
+}
+
+func (e Environment) validateIdentity(p *problems) {
+	if !envNamePattern.MatchString(e.Name) {
+		p.addf("Name", "%q is invalid; allowed: 2-21 lower-case letters, digits or '-', starting with a letter", e.Name)
+	}
+	if !stageNamePattern.MatchString(e.StageName) {
+		p.addf("StageName", "%q is invalid; allowed: 2-21 letters or digits starting with an upper-case letter, e.g. \"Staging\"", e.StageName)
+	}
+	if !accountPattern.MatchString(e.Account) {
+		p.addf("Account", "%q is not an AWS account id; allowed: exactly 12 digits (override with -c %s.account=123456789012)", e.Account, e.Name)
+	}
+	if !regionPattern.MatchString(e.Region) {
+		p.addf("Region", "%q is not an AWS region name; allowed: a region such as eu-west-3", e.Region)
+	}
+	if !regionPattern.MatchString(e.DRRegion) {
+		p.addf("DRRegion", "%q is not an AWS region name; allowed: a region such as eu-west-1", e.DRRegion)
+	} else if e.DRRegion == e.Region {
+		p.addf("DRRegion", "%q equals Region; allowed: any other region, so backups survive the loss of the primary region", e.DRRegion)
+	}
+}
+
+func (e Environment) validateNetwork(p *problems) {
+	azs := e.AvailabilityZones
+	if len(azs) < 2 || len(azs) > 6 {
+		p.addf("AvailabilityZones", "%d zones given; allowed: 2 to 6 zones of %s", len(azs), e.Region)
+	}
+	seen := map[string]bool{}
+	regionValid := regionPattern.MatchString(e.Region) // else Region's own error says it all
+	for _, az := range azs {
+		if regionValid && !isZoneOf(az, e.Region) {
+			p.addf("AvailabilityZones", "%q is not a zone of %s; allowed: the region name followed by one letter, e.g. %sa", az, e.Region, e.Region)
+		}
+		if seen[az] {
+			p.addf("AvailabilityZones", "%q is listed twice; allowed: distinct zones", az)
+		}
+		seen[az] = true
+	}
+	if e.IsProduction() && len(azs) < 3 {
+		p.addf("AvailabilityZones", "%d zones given; production needs at least 3 so losing one zone leaves a majority", len(azs))
+	}
+
+	prefix, err := netip.ParsePrefix(e.Network.VpcCidr)
+	switch {
+	case err != nil:
+		p.addf("Network.VpcCidr", "%q is not a CIDR block; allowed: a private IPv4 block from /16 to /18, e.g. 10.10.0.0/16", e.Network.VpcCidr)
+	case !prefix.Addr().Is4() || !prefix.Addr().IsPrivate() || prefix.Bits() < 16 || prefix.Bits() > 18 || prefix.Masked() != prefix:
+		p.addf("Network.VpcCidr", "%q is not allowed; allowed: a private (RFC 1918) IPv4 network address from /16 to /18, e.g. 10.10.0.0/16", e.Network.VpcCidr)
+	}
+
+	if n := e.Network.NatGateways; n < 1 || n > len(azs) {
+		p.addf("Network.NatGateways", "%d is out of range; allowed: 1 to %d (one per availability zone)", n, len(azs))
+	} else if e.IsProduction() && n != len(azs) {
+		p.addf("Network.NatGateways", "%d is too few for production; allowed: %d (one per availability zone, so egress survives a zone failure)", n, len(azs))
+	}
+}
+
+func (e Environment) validateDNS(p *problems) {
+	d := e.DNS
+	if !hostedZonePattern.MatchString(d.HostedZoneID) {
+		p.addf("DNS.HostedZoneID", "%q is not a Route 53 hosted zone id; allowed: 'Z' followed by up to 32 upper-case letters or digits", d.HostedZoneID)
+	}
+	labels := strings.Split(d.ZoneName, ".")
+	valid := len(labels) >= 2
+	for _, l := range labels {
+		valid = valid && dnsLabelPattern.MatchString(l)
+	}
+	if !valid {
+		p.addf("DNS.ZoneName", "%q is not a domain name; allowed: lower-case DNS labels separated by dots, without a trailing dot, e.g. garcon.app", d.ZoneName)
+	}
+	if !dnsLabelPattern.MatchString(d.APIHost) {
+		p.addf("DNS.APIHost", "%q is not a DNS label; allowed: 1-63 lower-case letters, digits or '-', e.g. api", d.APIHost)
+	}
+	if !dnsLabelPattern.MatchString(d.StaticHost) {
+		p.addf("DNS.StaticHost", "%q is not a DNS label; allowed: 1-63 lower-case letters, digits or '-', e.g. static", d.StaticHost)
+	} else if d.StaticHost == d.APIHost {
+		p.addf("DNS.StaticHost", "%q equals DNS.APIHost; allowed: a different label", d.StaticHost)
+	}
+}
+
+func (e Environment) validateDatabase(p *problems) {
+	db := e.Database
+	if m := rdsClassPattern.FindStringSubmatch(db.InstanceClass); m == nil || !slices.Contains(rdsFamilies, m[1]) {
+		p.addf("Database.InstanceClass", "%q is not allowed; allowed: <family>.<size> without the \"db.\" prefix, family one of %s", db.InstanceClass, strings.Join(rdsFamilies, ", "))
+	} else if m[2] == "micro" || m[2] == "small" {
+		p.addf("Database.InstanceClass", "%q is too small; allowed: size medium or larger (Performance Insights does not support micro and small)", db.InstanceClass)
+	}
+	if db.AllocatedStorageGiB < 20 || db.AllocatedStorageGiB > 65536 {
+		p.addf("Database.AllocatedStorageGiB", "%d is out of range; allowed: 20 to 65536", db.AllocatedStorageGiB)
+	}
+	if db.MaxAllocatedStorageGiB <= db.AllocatedStorageGiB || db.MaxAllocatedStorageGiB > 65536 {
+		p.addf("Database.MaxAllocatedStorageGiB", "%d is out of range; allowed: more than AllocatedStorageGiB (%d) and at most 65536", db.MaxAllocatedStorageGiB, db.AllocatedStorageGiB)
+	}
+	if e.IsProduction() && !db.MultiAZ {
+		p.addf("Database.MultiAZ", "false is not allowed in production; allowed: true")
+	}
+	if db.ReadReplicas < 0 || db.ReadReplicas > 15 {
+		p.addf("Database.ReadReplicas", "%d is out of range; allowed: 0 to 15 (the RDS limit per PostgreSQL source)", db.ReadReplicas)
+	} else if e.IsProduction() && db.ReadReplicas < 1 {
+		p.addf("Database.ReadReplicas", "%d is too few for production; allowed: 1 to 15", db.ReadReplicas)
+	}
+	if db.BackupRetentionDays < 1 || db.BackupRetentionDays > 35 {
+		p.addf("Database.BackupRetentionDays", "%d is out of range; allowed: 1 to 35", db.BackupRetentionDays)
+	} else if e.IsProduction() && db.BackupRetentionDays < 30 {
+		p.addf("Database.BackupRetentionDays", "%d is too short for production; allowed: 30 to 35", db.BackupRetentionDays)
+	}
+}
+
+func (e Environment) validateCache(p *problems) {
+	c := e.Cache
+	if !cacheNodePattern.MatchString(c.NodeType) {
+		p.addf("Cache.NodeType", "%q is not an ElastiCache node type; allowed: cache.<family>.<size>, e.g. cache.t4g.small", c.NodeType)
+	}
+	if c.Replicas < 0 || c.Replicas > 5 {
+		p.addf("Cache.Replicas", "%d is out of range; allowed: 0 to 5", c.Replicas)
+	} else if e.IsProduction() && c.Replicas < 1 {
+		p.addf("Cache.Replicas", "%d is too few for production; allowed: 1 to 5 (automatic failover needs a replica)", c.Replicas)
+	}
+	if c.SnapshotRetentionDays < 0 || c.SnapshotRetentionDays > 35 {
+		p.addf("Cache.SnapshotRetentionDays", "%d is out of range; allowed: 0 to 35", c.SnapshotRetentionDays)
+	} else if e.IsProduction() && c.SnapshotRetentionDays < 1 {
+		p.addf("Cache.SnapshotRetentionDays", "0 is not allowed in production; allowed: 1 to 35")
+	}
+}
+
+func (e Environment) validateService(p *problems) {
+	s := e.Service
+	memories, ok := fargateMemory[s.CPU]
+	if !ok {
+		p.addf("Service.CPU", "%d is not a Fargate CPU value; allowed: 256, 512, 1024, 2048, 4096", s.CPU)
+	} else if !slices.Contains(memories, s.MemoryMiB) {
+		p.addf("Service.MemoryMiB", "%d is not valid with CPU %d; allowed: %s", s.MemoryMiB, s.CPU, joinInts(memories))
+	}
+	if s.MinTasks < 1 {
+		p.addf("Service.MinTasks", "%d is out of range; allowed: at least 1", s.MinTasks)
+	} else if e.IsProduction() && s.MinTasks < 2 {
+		p.addf("Service.MinTasks", "%d is too few for production; allowed: at least 2 (tasks spread over zones)", s.MinTasks)
+	}
+	if s.MaxTasks < s.MinTasks || s.MaxTasks > 100 {
+		p.addf("Service.MaxTasks", "%d is out of range; allowed: MinTasks (%d) to 100", s.MaxTasks, s.MinTasks)
+	}
+	if s.Platform != PlatformARM64 && s.Platform != PlatformAMD64 {
+		p.addf("Service.Platform", "%q is not supported; allowed: %q, %q", s.Platform, PlatformARM64, PlatformAMD64)
+	}
+	if s.WafRateLimit < 100 || s.WafRateLimit > 2_000_000_000 {
+		p.addf("Service.WafRateLimit", "%d is out of range; allowed: 100 to 2000000000 requests per 5 minutes per IP", s.WafRateLimit)
+	}
+}
+
+func (e Environment) validateOperations(p *problems) {
+	if !slices.Contains(retentionDayChoices, e.Logs.RetentionDays) {
+		p.addf("Logs.RetentionDays", "%d is not a CloudWatch retention; allowed: %s", e.Logs.RetentionDays, joinInts(retentionDayChoices))
+	}
+	if !slices.Contains(retentionDayChoices, e.Logs.FlowLogRetentionDays) {
+		p.addf("Logs.FlowLogRetentionDays", "%d is not a CloudWatch retention; allowed: %s", e.Logs.FlowLogRetentionDays, joinInts(retentionDayChoices))
+	}
+	if len(e.Alarms.Emails) == 0 {
+		p.addf("Alarms.Emails", "none given; allowed: one or more e-mail addresses")
+	}
+	for _, addr := range e.Alarms.Emails {
+		if parsed, err := mail.ParseAddress(addr); err != nil || parsed.Address != addr {
+			p.addf("Alarms.Emails", "%q is not a plain e-mail address; allowed: name@example.com", addr)
+		}
+	}
+	if !repositoryPattern.MatchString(e.GitHub.Repository) {
+		p.addf("GitHub.Repository", "%q is invalid; allowed: \"owner/name\" without wildcards", e.GitHub.Repository)
+	}
+	if !branchPattern.MatchString(e.GitHub.Branch) || strings.Contains(e.GitHub.Branch, "..") {
+		p.addf("GitHub.Branch", "%q is invalid; allowed: a branch name of letters, digits, '.', '_', '/', '-' without wildcards", e.GitHub.Branch)
+	}
+	if strings.TrimSpace(e.Tags.Owner) == "" {
+		p.addf("Tags.Owner", "empty; allowed: the owning team's name")
+	}
+	if strings.TrimSpace(e.Tags.CostCenter) == "" {
+		p.addf("Tags.CostCenter", "empty; allowed: the finance cost centre code")
+	}
+}
+
+// ValidateAll validates every environment and the rules between them (unique names,
+// stage names and API hosts), returning all problems joined.
+func ValidateAll(envs []Environment) error {
+	var errs []error
+	if len(envs) == 0 {
+		errs = append(errs, errors.New("config: no environments defined; allowed: at least one"))
+	}
+	names, stages, domains := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, e := range envs {
+		errs = append(errs, e.Validate())
+		if names[e.Name] {
+			errs = append(errs, fmt.Errorf("%s: Name: defined twice; allowed: unique environment names", e.Name))
+		}
+		if stages[e.StageName] {
+			errs = append(errs, fmt.Errorf("%s: StageName: %q is used by another environment; allowed: unique stage names", e.Name, e.StageName))
+		}
+		if domains[e.APIDomain()] {
+			errs = append(errs, fmt.Errorf("%s: DNS.APIHost: %q is used by another environment; allowed: a unique API host name", e.Name, e.APIDomain()))
+		}
+		names[e.Name], stages[e.StageName], domains[e.APIDomain()] = true, true, true
+	}
+	return errors.Join(errs...)
+}
+
+// ApplyAccountOverrides returns a copy of envs with Account replaced wherever lookup
+// has a value for "<name>.account" (the CDK context key given with -c).
+func ApplyAccountOverrides(envs []Environment, lookup func(key string) (string, bool)) []Environment {
+	out := slices.Clone(envs)
+	for i := range out {
+		if account, ok := lookup(out[i].Name + ".account"); ok {
+			out[i].Account = account
+		}
+	}
+	return out
+}
+
+// isZoneOf reports whether az is a zone name of region: the region plus one letter.
+func isZoneOf(az, region string) bool {
+	suffix, found := strings.CutPrefix(az, region)
+	return found && len(suffix) == 1 && suffix[0] >= 'a' && suffix[0] <= 'z'
+}
+
+func joinInts(values []int) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func rangeStep(from, to, step int) []int {
+	var out []int
+	for v := from; v <= to; v += step {
+		out = append(out, v)
+	}
+	return out
+}

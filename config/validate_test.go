@@ -1,0 +1,147 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/config"
+)
+
+func TestShippedEnvironmentsAreValid(t *testing.T) {
+	require.NoError(t, config.ValidateAll(config.All()))
+}
+
+func TestEnvironmentsAreSizedForTheirPurpose(t *testing.T) {
+	staging, prod := config.Staging(), config.Production()
+	assert.Len(t, staging.AvailabilityZones, 2)
+	assert.Len(t, prod.AvailabilityZones, 3)
+	assert.Equal(t, 1, staging.Network.NatGateways)
+	assert.Equal(t, 3, prod.Network.NatGateways)
+	assert.Equal(t, "staging-api.garcon.app", staging.APIDomain())
+	assert.Equal(t, "api.garcon.app", prod.APIDomain())
+	assert.Equal(t, "develop", staging.GitHub.Branch)
+	assert.Equal(t, "main", prod.GitHub.Branch)
+	assert.Equal(t, 30, prod.Database.BackupRetentionDays)
+	assert.True(t, prod.IsProduction())
+	assert.False(t, staging.IsProduction())
+}
+
+// Each case breaks one field and expects one error naming the environment, the field
+// and the allowed values.
+func TestValidateReportsEachBadValue(t *testing.T) {
+	cases := []struct {
+		name   string
+		base   func() config.Environment
+		mutate func(e *config.Environment)
+		want   []string
+	}{
+		{"name", config.Staging, func(e *config.Environment) { e.Name = "Staging!" }, []string{"Staging!: Name:", "lower-case"}},
+		{"stage name", config.Staging, func(e *config.Environment) { e.StageName = "staging" }, []string{"staging: StageName:", "upper-case"}},
+		{"account letters", config.Staging, func(e *config.Environment) { e.Account = "12345678901a" }, []string{"staging: Account:", "exactly 12 digits", "-c staging.account="}},
+		{"account short", config.Production, func(e *config.Environment) { e.Account = "1234" }, []string{"production: Account:", "exactly 12 digits"}},
+		{"region", config.Staging, func(e *config.Environment) { e.Region = "Paris" }, []string{"staging: Region:", "eu-west-3"}},
+		{"dr region invalid", config.Staging, func(e *config.Environment) { e.DRRegion = "mars-1" }, []string{"staging: DRRegion:", "region"}},
+		{"dr region same", config.Production, func(e *config.Environment) { e.DRRegion = e.Region }, []string{"production: DRRegion:", "any other region"}},
+		{"one zone", config.Staging, func(e *config.Environment) { e.AvailabilityZones = e.AvailabilityZones[:1]; e.Network.NatGateways = 1 }, []string{"staging: AvailabilityZones:", "2 to 6"}},
+		{"zone of other region", config.Staging, func(e *config.Environment) { e.AvailabilityZones[1] = "us-east-1a" }, []string{"staging: AvailabilityZones:", `"us-east-1a" is not a zone of eu-west-3`}},
+		{"duplicate zone", config.Staging, func(e *config.Environment) { e.AvailabilityZones[1] = e.AvailabilityZones[0] }, []string{"staging: AvailabilityZones:", "listed twice"}},
+		{"production two zones", config.Production, func(e *config.Environment) { e.AvailabilityZones = e.AvailabilityZones[:2]; e.Network.NatGateways = 2 }, []string{"production: AvailabilityZones:", "at least 3"}},
+		{"cidr garbage", config.Staging, func(e *config.Environment) { e.Network.VpcCidr = "10.0.0.0" }, []string{"staging: Network.VpcCidr:", "/16 to /18"}},
+		{"cidr public", config.Staging, func(e *config.Environment) { e.Network.VpcCidr = "8.8.0.0/16" }, []string{"staging: Network.VpcCidr:", "RFC 1918"}},
+		{"cidr too small", config.Staging, func(e *config.Environment) { e.Network.VpcCidr = "10.0.0.0/24" }, []string{"staging: Network.VpcCidr:", "/16 to /18"}},
+		{"cidr host bits", config.Staging, func(e *config.Environment) { e.Network.VpcCidr = "10.0.0.1/16" }, []string{"staging: Network.VpcCidr:", "network address"}},
+		{"nat zero", config.Staging, func(e *config.Environment) { e.Network.NatGateways = 0 }, []string{"staging: Network.NatGateways:", "1 to 2"}},
+		{"nat more than zones", config.Staging, func(e *config.Environment) { e.Network.NatGateways = 3 }, []string{"staging: Network.NatGateways:", "1 to 2"}},
+		{"production shared nat", config.Production, func(e *config.Environment) { e.Network.NatGateways = 1 }, []string{"production: Network.NatGateways:", "one per availability zone"}},
+		{"zone id", config.Staging, func(e *config.Environment) { e.DNS.HostedZoneID = "zone-1" }, []string{"staging: DNS.HostedZoneID:", "'Z' followed by"}},
+		{"zone name", config.Staging, func(e *config.Environment) { e.DNS.ZoneName = "garcon.app." }, []string{"staging: DNS.ZoneName:", "without a trailing dot"}},
+		{"api host", config.Staging, func(e *config.Environment) { e.DNS.APIHost = "Api_Host" }, []string{"staging: DNS.APIHost:", "DNS label"}},
+		{"static equals api", config.Staging, func(e *config.Environment) { e.DNS.StaticHost = e.DNS.APIHost }, []string{"staging: DNS.StaticHost:", "different label"}},
+		{"db class family", config.Staging, func(e *config.Environment) { e.Database.InstanceClass = "db.t4g.medium" }, []string{"staging: Database.InstanceClass:", "without the \"db.\" prefix", "t4g"}},
+		{"db class micro", config.Staging, func(e *config.Environment) { e.Database.InstanceClass = "t4g.micro" }, []string{"staging: Database.InstanceClass:", "medium or larger"}},
+		{"db storage", config.Staging, func(e *config.Environment) { e.Database.AllocatedStorageGiB = 10 }, []string{"staging: Database.AllocatedStorageGiB:", "20 to 65536"}},
+		{"db max storage", config.Staging, func(e *config.Environment) { e.Database.MaxAllocatedStorageGiB = e.Database.AllocatedStorageGiB }, []string{"staging: Database.MaxAllocatedStorageGiB:", "more than AllocatedStorageGiB"}},
+		{"production single az", config.Production, func(e *config.Environment) { e.Database.MultiAZ = false }, []string{"production: Database.MultiAZ:", "allowed: true"}},
+		{"too many replicas", config.Staging, func(e *config.Environment) { e.Database.ReadReplicas = 16 }, []string{"staging: Database.ReadReplicas:", "0 to 15"}},
+		{"production no replica", config.Production, func(e *config.Environment) { e.Database.ReadReplicas = 0 }, []string{"production: Database.ReadReplicas:", "1 to 15"}},
+		{"backup retention zero", config.Staging, func(e *config.Environment) { e.Database.BackupRetentionDays = 0 }, []string{"staging: Database.BackupRetentionDays:", "1 to 35"}},
+		{"backup retention 36", config.Staging, func(e *config.Environment) { e.Database.BackupRetentionDays = 36 }, []string{"staging: Database.BackupRetentionDays:", "1 to 35"}},
+		{"production short backups", config.Production, func(e *config.Environment) { e.Database.BackupRetentionDays = 7 }, []string{"production: Database.BackupRetentionDays:", "30 to 35"}},
+		{"cache node", config.Staging, func(e *config.Environment) { e.Cache.NodeType = "t4g.micro" }, []string{"staging: Cache.NodeType:", "cache.<family>.<size>"}},
+		{"cache replicas", config.Staging, func(e *config.Environment) { e.Cache.Replicas = 6 }, []string{"staging: Cache.Replicas:", "0 to 5"}},
+		{"production cache without replica", config.Production, func(e *config.Environment) { e.Cache.Replicas = 0 }, []string{"production: Cache.Replicas:", "1 to 5"}},
+		{"cache snapshots", config.Staging, func(e *config.Environment) { e.Cache.SnapshotRetentionDays = 36 }, []string{"staging: Cache.SnapshotRetentionDays:", "0 to 35"}},
+		{"production cache without snapshots", config.Production, func(e *config.Environment) { e.Cache.SnapshotRetentionDays = 0 }, []string{"production: Cache.SnapshotRetentionDays:", "1 to 35"}},
+		{"cpu", config.Staging, func(e *config.Environment) { e.Service.CPU = 300 }, []string{"staging: Service.CPU:", "256, 512, 1024, 2048, 4096"}},
+		{"memory", config.Staging, func(e *config.Environment) { e.Service.MemoryMiB = 4096 }, []string{"staging: Service.MemoryMiB:", "with CPU 256", "512, 1024, 2048"}},
+		{"min tasks", config.Staging, func(e *config.Environment) { e.Service.MinTasks = 0 }, []string{"staging: Service.MinTasks:", "at least 1"}},
+		{"production one task", config.Production, func(e *config.Environment) { e.Service.MinTasks = 1 }, []string{"production: Service.MinTasks:", "at least 2"}},
+		{"max below min", config.Staging, func(e *config.Environment) { e.Service.MaxTasks = 0 }, []string{"staging: Service.MaxTasks:", "MinTasks (1) to 100"}},
+		{"platform", config.Staging, func(e *config.Environment) { e.Service.Platform = "x86" }, []string{"staging: Service.Platform:", `"arm64", "amd64"`}},
+		{"waf limit", config.Staging, func(e *config.Environment) { e.Service.WafRateLimit = 10 }, []string{"staging: Service.WafRateLimit:", "100 to 2000000000"}},
+		{"log retention", config.Staging, func(e *config.Environment) { e.Logs.RetentionDays = 10 }, []string{"staging: Logs.RetentionDays:", "7, 14, 30"}},
+		{"flow log retention", config.Staging, func(e *config.Environment) { e.Logs.FlowLogRetentionDays = 0 }, []string{"staging: Logs.FlowLogRetentionDays:", "allowed: 1, 3"}},
+		{"no alarm email", config.Staging, func(e *config.Environment) { e.Alarms.Emails = nil }, []string{"staging: Alarms.Emails:", "one or more"}},
+		{"bad alarm email", config.Staging, func(e *config.Environment) { e.Alarms.Emails = []string{"Ops <ops@garcon.app>"} }, []string{"staging: Alarms.Emails:", "plain e-mail address"}},
+		{"wildcard repository", config.Production, func(e *config.Environment) { e.GitHub.Repository = "garcon-app/*" }, []string{"production: GitHub.Repository:", "owner/name"}},
+		{"wildcard branch", config.Production, func(e *config.Environment) { e.GitHub.Branch = "release/*" }, []string{"production: GitHub.Branch:", "without wildcards"}},
+		{"owner", config.Staging, func(e *config.Environment) { e.Tags.Owner = " " }, []string{"staging: Tags.Owner:", "team"}},
+		{"cost centre", config.Staging, func(e *config.Environment) { e.Tags.CostCenter = "" }, []string{"staging: Tags.CostCenter:", "cost centre"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := tc.base()
+			tc.mutate(&env)
+			err := env.Validate()
+			require.Error(t, err)
+			lines := strings.Split(err.Error(), "\n")
+			require.Len(t, lines, 1, "one bad value must give exactly one error, got:\n%s", err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestValidateReportsAllProblemsAtOnce(t *testing.T) {
+	env := config.Production()
+	env.Account = "abc"
+	env.Database.MultiAZ = false
+	env.Service.Platform = "sparc"
+	err := env.Validate()
+	require.Error(t, err)
+	msg := err.Error()
+	for _, field := range []string{"production: Account:", "production: Database.MultiAZ:", "production: Service.Platform:"} {
+		assert.Contains(t, msg, field)
+	}
+	assert.Len(t, strings.Split(msg, "\n"), 3)
+}
+
+func TestValidateAllRejectsDuplicates(t *testing.T) {
+	a, b := config.Staging(), config.Staging()
+	err := config.ValidateAll([]config.Environment{a, b})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "staging: Name: defined twice")
+	assert.Contains(t, err.Error(), `staging: StageName: "Staging" is used by another environment`)
+	assert.Contains(t, err.Error(), `staging: DNS.APIHost: "staging-api.garcon.app" is used by another environment`)
+
+	require.ErrorContains(t, config.ValidateAll(nil), "no environments defined")
+}
+
+func TestApplyAccountOverrides(t *testing.T) {
+	ctx := map[string]string{"production.account": "123456789012"}
+	lookup := func(key string) (string, bool) { v, ok := ctx[key]; return v, ok }
+
+	envs := config.ApplyAccountOverrides(config.All(), lookup)
+	assert.Equal(t, config.Staging().Account, envs[0].Account, "no override for staging")
+	assert.Equal(t, "123456789012", envs[1].Account)
+	assert.Equal(t, config.Production().Account, config.All()[1].Account, "the shipped config is not modified")
+
+	ctx["staging.account"] = "12-34"
+	err := config.ValidateAll(config.ApplyAccountOverrides(config.All(), lookup))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `staging: Account: "12-34" is not an AWS account id; allowed: exactly 12 digits`)
+}

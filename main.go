@@ -1,0 +1,47 @@
+// Command garcon-infrastructure is the AWS CDK app of the Garçon restaurant API: it
+// validates the configuration of every environment and synthesizes one stage per
+// environment (see README.md).
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/stacks"
+)
+
+func main() {
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
+	envs := config.ApplyAccountOverrides(config.All(), contextString(app))
+	if err := config.ValidateAll(envs); err != nil {
+		fmt.Fprintf(os.Stderr, "invalid configuration, nothing synthesized:\n%v\n", err)
+		jsii.Close()
+		os.Exit(1)
+	}
+	stages := stacks.Build(app, envs)
+	stacks.ApplyPolicyChecks(stages)
+	app.Synth(nil)
+}
+
+// contextString looks up a CDK context value (`-c key=value`) as a string.
+func contextString(app awscdk.App) func(key string) (string, bool) {
+	return func(key string) (string, bool) {
+		switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+		case nil:
+			return "", false
+		case string:
+			return v, true
+		case float64: // a numeric value in cdk.json or cdk.context.json
+			return strconv.FormatFloat(v, 'f', -1, 64), true
+		default:
+			return fmt.Sprint(v), true
+		}
+	}
+}

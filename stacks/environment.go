@@ -1,0 +1,81 @@
+// Package stacks composes the constructs into the stacks of each environment: one
+// awscdk.Stage per environment, holding the Network, Data, Service, Edge and Backup stacks.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/config"
+)
+
+// Environment is the CDK stage of one deployment environment and its stacks.
+type Environment struct {
+	// Config is the validated configuration the stage was built from.
+	Config config.Environment
+	// Stage is the CDK stage; `cdk deploy '<StageName>/*'` deploys all of its stacks.
+	Stage awscdk.Stage
+	// Network holds the VPC.
+	Network *NetworkStack
+}
+
+// Build adds one stage per environment to app. envs must have passed
+// config.ValidateAll. It must be called before anything else is added to app, because it
+// seeds the availability-zone context that keeps synthesis free of lookups.
+func Build(app awscdk.App, envs []config.Environment) []*Environment {
+	for _, env := range envs {
+		// Some L2 constructs ask the stack for its AZs even when the VPC is given them;
+		// answering from config avoids a context lookup (a second synth run that fails
+		// without credentials).
+		key := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.Region)
+		app.Node().SetContext(jsii.String(key), env.AvailabilityZones)
+	}
+	out := make([]*Environment, 0, len(envs))
+	for _, env := range envs {
+		out = append(out, NewEnvironment(app, env))
+	}
+	return out
+}
+
+// NewEnvironment creates the stage of one environment with all of its stacks.
+func NewEnvironment(app awscdk.App, env config.Environment) *Environment {
+	stage := awscdk.NewStage(app, jsii.String(env.StageName), &awscdk.StageProps{
+		Env: &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)},
+	})
+	tagEnvironment(stage, env)
+
+	network := NewNetworkStack(stage, "Network", env)
+	return &Environment{Config: env, Stage: stage, Network: network}
+}
+
+// tagEnvironment tags every taggable resource of the stage so cost reports split by
+// project, environment, owner and cost centre.
+func tagEnvironment(stage awscdk.Stage, env config.Environment) {
+	tags := awscdk.Tags_Of(stage)
+	tags.Add(jsii.String("project"), jsii.String("garcon"), nil)
+	tags.Add(jsii.String("environment"), jsii.String(env.Name), nil)
+	tags.Add(jsii.String("owner"), jsii.String(env.Tags.Owner), nil)
+	tags.Add(jsii.String("cost-center"), jsii.String(env.Tags.CostCenter), nil)
+}
+
+// stackProps returns the props shared by the environment's stacks in its primary region.
+func stackProps(env config.Environment, description string) *awscdk.StackProps {
+	return &awscdk.StackProps{
+		Env:         &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)},
+		Description: jsii.String(fmt.Sprintf("Garçon %s: %s", env.Name, description)),
+		// Production stacks hold or front customer data: deleting one must be a deliberate,
+		// two-step act.
+		TerminationProtection: jsii.Bool(env.IsProduction()),
+	}
+}
+
+// removalPolicy keeps stateful resources of production when their stack or construct is
+// deleted, and lets staging be torn down completely.
+func removalPolicy(env config.Environment) awscdk.RemovalPolicy {
+	if env.IsProduction() {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
+}

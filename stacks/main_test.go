@@ -1,0 +1,81 @@
+package stacks_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/internal/cdktest"
+	"github.com/garcon/infrastructure/stacks"
+)
+
+// The whole app is built and synthesized once for the package (synthesis is the
+// expensive part); every test asserts against these results.
+var (
+	envs     []*stacks.Environment
+	assembly cxapi.CloudAssembly
+	outdir   string
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		defer jsii.Close()
+		var err error
+		outdir, err = os.MkdirTemp("", "garcon-cdk-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(outdir)
+		app, err := cdktest.NewApp(outdir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		cfg := config.All()
+		if err := config.ValidateAll(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		envs = stacks.Build(app, cfg)
+		stacks.ApplyPolicyChecks(envs)
+		assembly = app.Synth(nil)
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// forEachEnv runs f as a subtest per environment.
+func forEachEnv(t *testing.T, f func(t *testing.T, env *stacks.Environment)) {
+	t.Helper()
+	for _, env := range envs {
+		t.Run(env.Config.Name, func(t *testing.T) { f(t, env) })
+	}
+}
+
+// templateOf returns the assertions template of a synthesized stack. The stage is already
+// synthesized, so this reads the cached assembly.
+func templateOf(stack awscdk.Stack) assertions.Template {
+	return assertions.Template_FromStack(stack, &assertions.TemplateParsingOptions{
+		SkipCyclicalDependenciesCheck: jsii.Bool(true),
+	})
+}
+
+// allStacks lists every stack of every environment.
+func allStacks() []awscdk.Stack {
+	var out []awscdk.Stack
+	for _, env := range envs {
+		for _, child := range *env.Stage.Node().Children() {
+			if *awscdk.Stack_IsStack(child) {
+				out = append(out, awscdk.Stack_Of(child))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package stacks_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/stacks"
+)
+
+func TestNetworkVpcUsesConfiguredCidr(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPC"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::VPC"), map[string]any{
+			"CidrBlock":          env.Config.Network.VpcCidr,
+			"EnableDnsHostnames": true,
+			"EnableDnsSupport":   true,
+		})
+	})
+}
+
+func TestNetworkHasThreeSubnetTiersPerZone(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		subnets := tpl.FindResources(jsii.String("AWS::EC2::Subnet"), nil)
+		tiers := map[string][]string{} // tier name → AZs
+		for _, raw := range *subnets {
+			props := (*raw)["Properties"].(map[string]any)
+			tiers[tagValue(props, "aws-cdk:subnet-name")] = append(tiers[tagValue(props, "aws-cdk:subnet-name")], props["AvailabilityZone"].(string))
+		}
+		require.Len(t, tiers, 3, "subnet tiers: %v", tiers)
+		for _, tier := range []string{"public", "private", "isolated"} {
+			assert.ElementsMatch(t, env.Config.AvailabilityZones, tiers[tier], "tier %s must have one subnet per configured zone", tier)
+		}
+		// Only the public tier gives instances public addresses.
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Subnet"), map[string]any{"MapPublicIpOnLaunch": true},
+			jsii.Number(len(env.Config.AvailabilityZones)))
+	})
+}
+
+func TestNetworkNatGatewayCountFollowsConfig(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(env.Config.Network.NatGateways))
+		// Every private subnet routes to the internet through a NAT gateway.
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Route"), map[string]any{
+			"DestinationCidrBlock": "0.0.0.0/0",
+			"NatGatewayId":         assertions.Match_AnyValue(),
+		}, jsii.Number(len(env.Config.AvailabilityZones)))
+	})
+	assert.Equal(t, 1, envByName(t, "staging").Config.Network.NatGateways, "staging is sized for cost")
+	prod := envByName(t, "production").Config
+	assert.Equal(t, len(prod.AvailabilityZones), prod.Network.NatGateways, "production has a NAT gateway per zone")
+}
+
+func TestNetworkFlowLogsCaptureAllTrafficWithRetention(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::FlowLog"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), map[string]any{
+			"ResourceType":       "VPC",
+			"TrafficType":        "ALL",
+			"LogDestinationType": "cloud-watch-logs",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+			"RetentionInDays": env.Config.Logs.FlowLogRetentionDays,
+		})
+	})
+}
+
+func TestNetworkFlowLogsRetainedInProductionOnly(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		want := "Delete"
+		if env.Config.IsProduction() {
+			want = "Retain"
+		}
+		templateOf(env.Network.Stack).HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+			"DeletionPolicy": want,
+		})
+	})
+}
+
+func TestNetworkHasS3GatewayEndpoint(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::VPCEndpoint"),
+			map[string]any{"VpcEndpointType": "Gateway"}, jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{
+			"VpcEndpointType": "Gateway",
+			"ServiceName": map[string]any{"Fn::Join": []any{"", []any{
+				"com.amazonaws.", map[string]any{"Ref": "AWS::Region"}, ".s3",
+			}}},
+		})
+	})
+}
+
+func TestNetworkInterfaceEndpointsFollowConfig(t *testing.T) {
+	services := []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		want := 0
+		if env.Config.Network.InterfaceEndpoints {
+			want = len(services)
+		}
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::VPCEndpoint"),
+			map[string]any{"VpcEndpointType": "Interface"}, jsii.Number(want))
+		if want == 0 {
+			return
+		}
+		for _, svc := range services {
+			tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{
+				"VpcEndpointType":   "Interface",
+				"PrivateDnsEnabled": true,
+				"ServiceName":       "com.amazonaws." + env.Config.Region + "." + svc,
+			})
+		}
+		// Endpoint security groups accept HTTPS from the VPC's own block only.
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"SecurityGroupIngress": []any{map[string]any{
+				"CidrIp":     env.Config.Network.VpcCidr,
+				"FromPort":   443,
+				"ToPort":     443,
+				"IpProtocol": "tcp",
+			}},
+		})
+	})
+	assert.False(t, envByName(t, "staging").Config.Network.InterfaceEndpoints)
+	assert.True(t, envByName(t, "production").Config.Network.InterfaceEndpoints)
+}
+
+func TestNetworkDefaultSecurityGroupIsLockedDown(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.ResourceCountIs(jsii.String("Custom::VpcRestrictDefaultSG"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("Custom::VpcRestrictDefaultSG"), map[string]any{
+			"DefaultSecurityGroupId": map[string]any{"Fn::GetAtt": []any{assertions.Match_AnyValue(), "DefaultSecurityGroup"}},
+		})
+	})
+}
+
+func tagValue(props map[string]any, key string) string {
+	tags, _ := props["Tags"].([]any)
+	for _, raw := range tags {
+		tag := raw.(map[string]any)
+		if tag["Key"] == key {
+			return tag["Value"].(string)
+		}
+	}
+	return ""
+}
+
+func envByName(t *testing.T, name string) *stacks.Environment {
+	t.Helper()
+	for _, env := range envs {
+		if env.Config.Name == name {
+			return env
+		}
+	}
+	t.Fatalf("no environment %q", name)
+	return nil
+}
