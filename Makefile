@@ -26,7 +26,7 @@ deps: node_modules/.package-lock.json ## Install the pinned Node.js and CDK CLI 
 
 synth: deps ## Synthesize every environment offline into cdk.out (validation and cdk-nag findings fail it)
 	node --version
-	cdk synth --strict --quiet
+	cdk synth '**' --strict --quiet
 
 ls: deps ## List the stacks of every environment
 	cdk ls
@@ -59,7 +59,7 @@ lint: fmt-check vet .tools/bin/golangci-lint-$(GOLANGCI_LINT_VERSION) ## gofmt, 
 	cd app && golangci-lint run --config ../.golangci.yml ./...
 
 bench: deps ## Median wall time and peak memory of a full offline synth (5 runs)
-	go run ./tools/synthbench -runs 5
+	go run ./tools/synthbench -runs 5 -- cdk synth '**' --strict --quiet
 
 clean: ## Remove synthesized output
 	rm -rf cdk.out

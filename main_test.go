@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/internal/cdktest"
 )
 
 // buildApp compiles this command once for the test run.
@@ -21,11 +23,16 @@ func buildApp(t *testing.T) string {
 	return bin
 }
 
-// runApp runs the app the way the CDK CLI does: context in CDK_CONTEXT_JSON, the
-// assembly directory in CDK_OUTDIR.
-func runApp(t *testing.T, bin string, context map[string]string) (outdir string, stderr string, err error) {
+// runApp runs the app the way the CDK CLI does: cdk.json's context plus the overrides in
+// CDK_CONTEXT_JSON, the assembly directory in CDK_OUTDIR.
+func runApp(t *testing.T, bin string, overrides map[string]string) (outdir string, stderr string, err error) {
 	t.Helper()
 	outdir = t.TempDir()
+	context, cerr := cdktest.Context()
+	require.NoError(t, cerr)
+	for k, v := range overrides {
+		context[k] = v
+	}
 	ctx, jerr := json.Marshal(context)
 	require.NoError(t, jerr)
 	cmd := exec.Command(bin)

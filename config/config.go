@@ -43,6 +43,8 @@ type Environment struct {
 	Database Database
 	// Cache sizes the ElastiCache Redis replication group.
 	Cache Cache
+	// Backup configures AWS Backup and the cross-region copies.
+	Backup Backup
 	// Service sizes the Fargate API service.
 	Service Service
 	// Logs sets retention of the environment's log groups.
@@ -102,6 +104,17 @@ type Cache struct {
 	Replicas int
 	// SnapshotRetentionDays keeps daily snapshots for 0–35 days.
 	SnapshotRetentionDays int
+}
+
+// Backup configures the AWS Backup plan of the environment.
+type Backup struct {
+	// RetentionDays keeps daily and continuous (point-in-time) backups and their DR copies,
+	// 1–35 days (the continuous-backup maximum); production at least 30.
+	RetentionDays int
+	// DRVaultName names the backup vault in DRRegion that receives the copies. The name is
+	// fixed here, not passed as a cross-region reference, so the primary region's plan can
+	// name it without the custom resources CDK's cross-region references deploy.
+	DRVaultName string
 }
 
 // Service sizes the Fargate API.

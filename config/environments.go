@@ -43,6 +43,7 @@ func Staging() Environment {
 			Replicas:              0,
 			SnapshotRetentionDays: 1,
 		},
+		Backup: Backup{RetentionDays: 7, DRVaultName: "garcon-staging-dr"},
 		Service: Service{
 			CPU:          256,
 			MemoryMiB:    512,
@@ -93,6 +94,7 @@ func Production() Environment {
 			Replicas:              2,
 			SnapshotRetentionDays: 7,
 		},
+		Backup: Backup{RetentionDays: 30, DRVaultName: "garcon-production-dr"},
 		Service: Service{
 			CPU:          1024,
 			MemoryMiB:    2048,

@@ -20,6 +20,7 @@ var (
 	dnsLabelPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	rdsClassPattern     = regexp.MustCompile(`^([a-z][a-z0-9]*)\.([a-z0-9]+)$`)
 	cacheNodePattern    = regexp.MustCompile(`^cache\.[a-z][a-z0-9]*\.[a-z0-9]+$`)
+	vaultNamePattern    = regexp.MustCompile(`^[a-zA-Z0-9_.-]{2,50}$`)
 	repositoryPattern   = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 	retentionDayChoices = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
@@ -59,6 +60,7 @@ func (e Environment) Validate() error {
 	e.validateDNS(p)
 	e.validateDatabase(p)
 	e.validateCache(p)
+	e.validateBackup(p)
 	e.validateService(p)
 	e.validateOperations(p)
 	return errors.Join(p.errs...)
@@ -187,6 +189,18 @@ func (e Environment) validateCache(p *problems) {
 	}
 }
 
+func (e Environment) validateBackup(p *problems) {
+	b := e.Backup
+	if b.RetentionDays < 1 || b.RetentionDays > 35 {
+		p.addf("Backup.RetentionDays", "%d is out of range; allowed: 1 to 35 (the continuous-backup maximum)", b.RetentionDays)
+	} else if e.IsProduction() && b.RetentionDays < 30 {
+		p.addf("Backup.RetentionDays", "%d is too short for production; allowed: 30 to 35", b.RetentionDays)
+	}
+	if !vaultNamePattern.MatchString(b.DRVaultName) {
+		p.addf("Backup.DRVaultName", "%q is invalid; allowed: 2-50 letters, digits, '-', '_' or '.'", b.DRVaultName)
+	}
+}
+
 func (e Environment) validateService(p *problems) {
 	s := e.Service
 	memories, ok := fargateMemory[s.CPU]
@@ -247,7 +261,7 @@ func ValidateAll(envs []Environment) error {
 	if len(envs) == 0 {
 		errs = append(errs, errors.New("config: no environments defined; allowed: at least one"))
 	}
-	names, stages, domains := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	names, stages, domains, vaults := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, e := range envs {
 		errs = append(errs, e.Validate())
 		if names[e.Name] {
@@ -259,7 +273,10 @@ func ValidateAll(envs []Environment) error {
 		if domains[e.APIDomain()] {
 			errs = append(errs, fmt.Errorf("%s: DNS.APIHost: %q is used by another environment; allowed: a unique API host name", e.Name, e.APIDomain()))
 		}
-		names[e.Name], stages[e.StageName], domains[e.APIDomain()] = true, true, true
+		if vaults[e.Backup.DRVaultName] {
+			errs = append(errs, fmt.Errorf("%s: Backup.DRVaultName: %q is used by another environment; allowed: a unique vault name", e.Name, e.Backup.DRVaultName))
+		}
+		names[e.Name], stages[e.StageName], domains[e.APIDomain()], vaults[e.Backup.DRVaultName] = true, true, true, true
 	}
 	return errors.Join(errs...)
 }

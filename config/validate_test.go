@@ -75,6 +75,9 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"production cache without replica", config.Production, func(e *config.Environment) { e.Cache.Replicas = 0 }, []string{"production: Cache.Replicas:", "1 to 5"}},
 		{"cache snapshots", config.Staging, func(e *config.Environment) { e.Cache.SnapshotRetentionDays = 36 }, []string{"staging: Cache.SnapshotRetentionDays:", "0 to 35"}},
 		{"production cache without snapshots", config.Production, func(e *config.Environment) { e.Cache.SnapshotRetentionDays = 0 }, []string{"production: Cache.SnapshotRetentionDays:", "1 to 35"}},
+		{"backup retention", config.Staging, func(e *config.Environment) { e.Backup.RetentionDays = 36 }, []string{"staging: Backup.RetentionDays:", "1 to 35"}},
+		{"production short backup plan", config.Production, func(e *config.Environment) { e.Backup.RetentionDays = 14 }, []string{"production: Backup.RetentionDays:", "30 to 35"}},
+		{"vault name", config.Staging, func(e *config.Environment) { e.Backup.DRVaultName = "dr vault!" }, []string{"staging: Backup.DRVaultName:", "2-50 letters"}},
 		{"cpu", config.Staging, func(e *config.Environment) { e.Service.CPU = 300 }, []string{"staging: Service.CPU:", "256, 512, 1024, 2048, 4096"}},
 		{"memory", config.Staging, func(e *config.Environment) { e.Service.MemoryMiB = 4096 }, []string{"staging: Service.MemoryMiB:", "with CPU 256", "512, 1024, 2048"}},
 		{"min tasks", config.Staging, func(e *config.Environment) { e.Service.MinTasks = 0 }, []string{"staging: Service.MinTasks:", "at least 1"}},
@@ -127,6 +130,7 @@ func TestValidateAllRejectsDuplicates(t *testing.T) {
 	assert.Contains(t, err.Error(), "staging: Name: defined twice")
 	assert.Contains(t, err.Error(), `staging: StageName: "Staging" is used by another environment`)
 	assert.Contains(t, err.Error(), `staging: DNS.APIHost: "staging-api.garcon.app" is used by another environment`)
+	assert.Contains(t, err.Error(), `staging: Backup.DRVaultName: "garcon-staging-dr" is used by another environment`)
 
 	require.ErrorContains(t, config.ValidateAll(nil), "no environments defined")
 }

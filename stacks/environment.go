@@ -19,6 +19,10 @@ type Environment struct {
 	Stage awscdk.Stage
 	// Network holds the VPC.
 	Network *NetworkStack
+	// Data holds the database, cache, uploads bucket, secrets and backup plan.
+	Data *DataStack
+	// Backup holds the disaster-recovery vault in the DR region.
+	Backup *BackupStack
 }
 
 // Build adds one stage per environment to app. envs must have passed
@@ -31,6 +35,10 @@ func Build(app awscdk.App, envs []config.Environment) []*Environment {
 		// without credentials).
 		key := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.Region)
 		app.Node().SetContext(jsii.String(key), env.AvailabilityZones)
+		// The DR region's stack holds no VPC, but answer for it too rather than let any
+		// construct trigger a lookup.
+		drKey := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.DRRegion)
+		app.Node().SetContext(jsii.String(drKey), []string{env.DRRegion + "a", env.DRRegion + "b", env.DRRegion + "c"})
 	}
 	out := make([]*Environment, 0, len(envs))
 	for _, env := range envs {
@@ -47,7 +55,11 @@ func NewEnvironment(app awscdk.App, env config.Environment) *Environment {
 	tagEnvironment(stage, env)
 
 	network := NewNetworkStack(stage, "Network", env)
-	return &Environment{Config: env, Stage: stage, Network: network}
+	backupStack := NewBackupStack(stage, "Backup", env)
+	data := NewDataStack(stage, "Data", env, network.Vpc)
+	// The plan copies into the DR vault by name: the vault must exist first.
+	data.AddStackDependency(backupStack.Stack, jsii.String("backup copies go to the DR vault"))
+	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack}
 }
 
 // tagEnvironment tags every taggable resource of the stage so cost reports split by

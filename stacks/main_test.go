@@ -51,11 +51,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// forEachEnv runs f as a subtest per environment.
+// forEachEnv runs f as a subtest per environment. A failed assertions.Template check
+// panics; the panic is turned into a test failure so the other tests still run.
 func forEachEnv(t *testing.T, f func(t *testing.T, env *stacks.Environment)) {
 	t.Helper()
 	for _, env := range envs {
-		t.Run(env.Config.Name, func(t *testing.T) { f(t, env) })
+		t.Run(env.Config.Name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%v", r)
+				}
+			}()
+			f(t, env)
+		})
 	}
 }
 

@@ -1,0 +1,158 @@
+// Package backup provides AWS Backup for an environment: a Vault in the disaster-recovery
+// region that receives copies, and a Plan in the primary region that takes daily and
+// continuous (point-in-time) backups and copies them into that vault.
+package backup
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// VaultProps configures a Vault.
+type VaultProps struct {
+	// Name is the vault's name; the primary region's plan refers to the vault by it.
+	Name string
+	// RemovalPolicy applies to the vault and its key.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Vault is a backup vault encrypted with a key of its own, in the region it is created in.
+type Vault struct {
+	constructs.Construct
+	// Vault is the backup vault.
+	Vault awsbackup.BackupVault
+	// Key encrypts the vault's recovery points; it lives and dies with this region.
+	Key awskms.Key
+}
+
+// NewVault creates the vault and its key.
+func NewVault(scope constructs.Construct, id string, props *VaultProps) *Vault {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Garçon disaster-recovery backup vault " + props.Name),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+	})
+	vault := awsbackup.NewBackupVault(c, jsii.String("Vault"), &awsbackup.BackupVaultProps{
+		// The name is the contract with the primary region's copy action.
+		BackupVaultName: jsii.String(props.Name),
+		EncryptionKey:   key,
+		RemovalPolicy:   removal,
+	})
+	return &Vault{Construct: c, Vault: vault, Key: key}
+}
+
+// PlanProps configures a Plan.
+type PlanProps struct {
+	// Name names the plan (AWS Backup requires a name; it must be unique in the account
+	// and region).
+	Name string
+	// Resources are backed up by the plan (the database, the uploads bucket …).
+	Resources []awsbackup.BackupResource
+	// RetentionDays keeps daily and continuous backups and their copies (1–35).
+	RetentionDays int
+	// EncryptionKey encrypts the primary region's vault.
+	EncryptionKey awskms.IKey
+	// DRVaultName and DRRegion name the vault the copies go to (see NewVault).
+	DRVaultName string
+	// DRRegion is the disaster-recovery region.
+	DRRegion string
+	// RemovalPolicy applies to the primary region's vault.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Plan is a backup plan with its primary-region vault.
+type Plan struct {
+	constructs.Construct
+	// Plan is the backup plan.
+	Plan awsbackup.BackupPlan
+	// Vault holds the primary region's recovery points.
+	Vault awsbackup.BackupVault
+	// DRVault is the disaster-recovery vault the rule copies to.
+	DRVault awsbackup.IBackupVault
+}
+
+// NewPlan creates the primary vault, a daily rule with continuous backup and a copy to the
+// DR vault, and the selection of resources.
+func NewPlan(scope constructs.Construct, id string, props *PlanProps) *Plan {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	if props.RetentionDays < 1 || props.RetentionDays > 35 {
+		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("backup: RetentionDays is %d; allowed: 1 to 35", props.RetentionDays)))
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	vault := awsbackup.NewBackupVault(c, jsii.String("Vault"), &awsbackup.BackupVaultProps{
+		EncryptionKey: props.EncryptionKey,
+		RemovalPolicy: removal,
+	})
+	// The ARN is formatted by CDK from the stack's partition and account, with the DR
+	// region: no hand-written "arn:aws:" string and no cross-region reference.
+	drVaultArn := awscdk.Arn_Format(&awscdk.ArnComponents{
+		Service:      jsii.String("backup"),
+		Region:       jsii.String(props.DRRegion),
+		Resource:     jsii.String("backup-vault"),
+		ResourceName: jsii.String(props.DRVaultName),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	}, awscdk.Stack_Of(c))
+	drVault := awsbackup.BackupVault_FromBackupVaultArn(c, jsii.String("DRVault"), drVaultArn)
+
+	retention := awscdk.Duration_Days(jsii.Number(props.RetentionDays))
+	plan := awsbackup.NewBackupPlan(c, jsii.String("Plan"), &awsbackup.BackupPlanProps{
+		BackupPlanName: jsii.String(props.Name),
+		BackupVault:    vault,
+		BackupPlanRules: &[]awsbackup.BackupPlanRule{
+			awsbackup.NewBackupPlanRule(&awsbackup.BackupPlanRuleProps{
+				RuleName: jsii.String("daily-with-point-in-time-recovery"),
+				// 04:00 UTC, after the nightly RDS backup window, before European traffic.
+				ScheduleExpression: awsevents.Schedule_Cron(&awsevents.CronOptions{Hour: jsii.String("4"), Minute: jsii.String("0")}),
+				StartWindow:        awscdk.Duration_Hours(jsii.Number(1)),
+				CompletionWindow:   awscdk.Duration_Hours(jsii.Number(4)),
+				// Continuous backup gives point-in-time restore for RDS and S3.
+				EnableContinuousBackup: jsii.Bool(true),
+				DeleteAfter:            retention,
+				CopyActions: &[]*awsbackup.BackupPlanCopyActionProps{{
+					DestinationBackupVault: drVault,
+					DeleteAfter:            retention,
+				}},
+			}),
+		},
+	})
+
+	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("backup.amazonaws.com"), nil),
+		Description: jsii.String("AWS Backup: back up and restore the Garçon database and uploads bucket"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSBackupServiceRolePolicyForBackup")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSBackupServiceRolePolicyForRestores")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSBackupServiceRolePolicyForS3Backup")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AWSBackupServiceRolePolicyForS3Restore")),
+		},
+	})
+	props.EncryptionKey.GrantEncryptDecrypt(role)
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("AWS Backup's service-role managed policies are the documented, AWS-maintained permissions for backing up and restoring RDS and S3.")},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The KMS grant's wildcard actions (kms:GenerateDataKey*, kms:ReEncrypt*) are scoped to the environment's single key.")},
+	}, jsii.Bool(true))
+	plan.AddSelection(jsii.String("Selection"), &awsbackup.BackupSelectionOptions{
+		Resources:                  &props.Resources,
+		Role:                       role,
+		DisableDefaultBackupPolicy: jsii.Bool(true), // the role above already has it
+	})
+	return &Plan{Construct: c, Plan: plan, Vault: vault, DRVault: drVault}
+}

@@ -1,0 +1,191 @@
+// Package cache provides an ElastiCache Redis replication group as an L2-style construct:
+// isolated subnets, encryption in transit and at rest, an AUTH token kept in Secrets
+// Manager, Multi-AZ failover when it has replicas, snapshots and slow-log delivery.
+package cache
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticache"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// DefaultPort is the Redis port. Not 6379: scanners probe the default port first
+// (cdk-nag AwsSolutions-AEC5), and clients receive the port from the stack.
+const DefaultPort = 6380
+
+// Props configures a Cache.
+type Props struct {
+	// Vpc hosts the cache in its isolated subnets.
+	Vpc awsec2.IVpc
+	// NodeType is the ElastiCache node type, e.g. "cache.t4g.small".
+	NodeType string
+	// Replicas is the number of replicas of the primary (0–5). With one or more, the group
+	// is Multi-AZ with automatic failover.
+	Replicas int
+	// SnapshotRetentionDays keeps daily snapshots (0–35).
+	SnapshotRetentionDays int
+	// EncryptionKey encrypts data at rest and the AUTH token secret.
+	EncryptionKey awskms.IKey
+	// LogRetention is how long the slow log is kept.
+	LogRetention awslogs.RetentionDays
+	// EngineVersion is the Redis OSS version.
+	// Default: "7.1".
+	EngineVersion string
+	// RemovalPolicy applies to the replication group and its log group.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Cache is a Redis replication group.
+type Cache struct {
+	constructs.Construct
+	// ReplicationGroup is the underlying CloudFormation resource.
+	ReplicationGroup awselasticache.CfnReplicationGroup
+	// PrimaryEndpoint is the host name of the primary (it follows failovers).
+	PrimaryEndpoint *string
+	// Port is the port clients connect to.
+	Port int
+	// AuthToken is the Redis AUTH token; clients read it from here, the replication group
+	// receives it as a dynamic reference resolved by CloudFormation.
+	AuthToken awssecretsmanager.ISecret
+	// SecurityGroup admits nothing until a client is allowed through Connections().
+	SecurityGroup awsec2.SecurityGroup
+	// SlowLog receives the Redis slow log as JSON.
+	SlowLog     awslogs.LogGroup
+	connections awsec2.Connections
+}
+
+// Connections lets clients be allowed on the Redis port:
+// cache.Connections().AllowDefaultPortFrom(service, ...).
+func (c *Cache) Connections() awsec2.Connections { return c.connections }
+
+// New creates the replication group, its subnet group, security group, AUTH token and
+// slow-log group.
+func New(scope constructs.Construct, id string, props *Props) *Cache {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	p := props.withDefaults()
+	if err := p.validate(); err != nil {
+		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
+	}
+
+	securityGroup := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              p.Vpc,
+		Description:      jsii.String("Redis: clients are admitted explicitly"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	subnets := p.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED})
+	subnetIDs := []any{}
+	for _, id := range *subnets.SubnetIds {
+		subnetIDs = append(subnetIDs, id)
+	}
+	subnetGroup := awselasticache.NewCfnSubnetGroup(c, jsii.String("Subnets"), &awselasticache.CfnSubnetGroupProps{
+		Description: jsii.String("Garçon Redis: isolated subnets"),
+		SubnetIds:   &subnetIDs,
+	})
+
+	// ElastiCache accepts 16-128 printable characters except @, " and /; letters and digits
+	// only keeps every client library happy.
+	authToken := awssecretsmanager.NewSecret(c, jsii.String("AuthToken"), &awssecretsmanager.SecretProps{
+		Description:   jsii.String("Redis AUTH token of the Garçon cache"),
+		EncryptionKey: p.EncryptionKey,
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+		RemovalPolicy: p.RemovalPolicy,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(authToken, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-SMG4"), Reason: jsii.String("Rotating the AUTH token needs a coordinated ROTATE/SET on the replication group and every client, done as a runbook rather than blindly by a schedule.")},
+	}, jsii.Bool(false))
+
+	slowLog := awslogs.NewLogGroup(c, jsii.String("SlowLog"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: p.RemovalPolicy,
+	})
+
+	multiAZ := p.Replicas > 0
+	group := awselasticache.NewCfnReplicationGroup(c, jsii.String("ReplicationGroup"), &awselasticache.CfnReplicationGroupProps{
+		ReplicationGroupDescription: jsii.String("Garçon menu and session cache"),
+		Engine:                      jsii.String("redis"),
+		EngineVersion:               jsii.String(p.EngineVersion),
+		CacheNodeType:               jsii.String(p.NodeType),
+		NumCacheClusters:            jsii.Number(1 + p.Replicas),
+		AutomaticFailoverEnabled:    jsii.Bool(multiAZ),
+		MultiAzEnabled:              jsii.Bool(multiAZ),
+		CacheSubnetGroupName:        subnetGroup.Ref(),
+		SecurityGroupIds:            jsii.Strings(*securityGroup.SecurityGroupId()),
+		Port:                        jsii.Number(DefaultPort),
+		TransitEncryptionEnabled:    jsii.Bool(true),
+		AtRestEncryptionEnabled:     jsii.Bool(true),
+		KmsKeyId:                    p.EncryptionKey.KeyArn(),
+		// A {{resolve:secretsmanager:…}} reference: the token never appears in the template.
+		AuthToken:                  authToken.SecretValue().UnsafeUnwrap(),
+		SnapshotRetentionLimit:     jsii.Number(p.SnapshotRetentionDays),
+		SnapshotWindow:             jsii.String("01:00-02:00"),
+		PreferredMaintenanceWindow: jsii.String("sun:05:30-sun:06:30"),
+		AutoMinorVersionUpgrade:    jsii.Bool(true),
+		LogDeliveryConfigurations: []any{&awselasticache.CfnReplicationGroup_LogDeliveryConfigurationRequestProperty{
+			DestinationType: jsii.String("cloudwatch-logs"),
+			DestinationDetails: &awselasticache.CfnReplicationGroup_DestinationDetailsProperty{
+				CloudWatchLogsDetails: &awselasticache.CfnReplicationGroup_CloudWatchLogsDestinationDetailsProperty{
+					LogGroup: slowLog.LogGroupName(),
+				},
+			},
+			LogFormat: jsii.String("json"),
+			LogType:   jsii.String("slow-log"),
+		}},
+	})
+	group.ApplyRemovalPolicy(p.RemovalPolicy, nil)
+	if !multiAZ {
+		cdknag.NagSuppressions_AddResourceSuppressions(group, &[]*cdknag.NagPackSuppression{
+			{Id: jsii.String("AwsSolutions-AEC4"), Reason: jsii.String("A single node is the cost-sized staging choice (Cache.Replicas = 0); config validation requires a replica, and so Multi-AZ, in production.")},
+		}, jsii.Bool(false))
+	}
+
+	return &Cache{
+		Construct:        c,
+		ReplicationGroup: group,
+		PrimaryEndpoint:  group.AttrPrimaryEndPointAddress(),
+		Port:             DefaultPort,
+		AuthToken:        authToken,
+		SecurityGroup:    securityGroup,
+		SlowLog:          slowLog,
+		connections: awsec2.NewConnections(&awsec2.ConnectionsProps{
+			SecurityGroups: &[]awsec2.ISecurityGroup{securityGroup},
+			DefaultPort:    awsec2.Port_Tcp(jsii.Number(DefaultPort)),
+		}),
+	}
+}
+
+func (p *Props) withDefaults() Props {
+	out := *p
+	if out.EngineVersion == "" {
+		out.EngineVersion = "7.1"
+	}
+	if out.RemovalPolicy == "" {
+		out.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	return out
+}
+
+func (p *Props) validate() error {
+	switch {
+	case p.Vpc == nil:
+		return fmt.Errorf("cache: Vpc is required")
+	case p.EncryptionKey == nil:
+		return fmt.Errorf("cache: EncryptionKey is required (data at rest is always encrypted with a customer-managed key)")
+	case p.Replicas < 0 || p.Replicas > 5:
+		return fmt.Errorf("cache: Replicas is %d; allowed: 0 to 5", p.Replicas)
+	case p.SnapshotRetentionDays < 0 || p.SnapshotRetentionDays > 35:
+		return fmt.Errorf("cache: SnapshotRetentionDays is %d; allowed: 0 to 35", p.SnapshotRetentionDays)
+	}
+	return nil
+}

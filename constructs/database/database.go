@@ -1,0 +1,297 @@
+// Package database provides the PostgreSQL database of an environment: an encrypted RDS
+// instance in isolated subnets with read replicas, TLS forced, logs exported, Performance
+// Insights, IAM authentication, automated backups and rotated master credentials.
+package database
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// DefaultPort is the PostgreSQL port. Not 5432: scanners probe the default port first
+// (cdk-nag AwsSolutions-RDS11), and the port is wired to clients, never typed by hand.
+const DefaultPort = 5433
+
+// Props configures a Database.
+type Props struct {
+	// Vpc hosts the database in its isolated subnets and the rotation function in its
+	// private subnets.
+	Vpc awsec2.IVpc
+	// InstanceClass is the instance class without "db.", e.g. "t4g.medium".
+	InstanceClass string
+	// AllocatedStorageGiB is the initial gp3 storage.
+	AllocatedStorageGiB int
+	// MaxAllocatedStorageGiB is the storage-autoscaling ceiling.
+	MaxAllocatedStorageGiB int
+	// MultiAZ runs a synchronous standby in another zone.
+	MultiAZ bool
+	// ReadReplicas is the number of read replicas (0–15).
+	ReadReplicas int
+	// BackupRetentionDays keeps automated backups, enabling point-in-time recovery (1–35).
+	BackupRetentionDays int
+	// EncryptionKey encrypts storage, Performance Insights and the master secret.
+	EncryptionKey awskms.IKey
+	// LogRetention is how long exported PostgreSQL logs are kept.
+	LogRetention awslogs.RetentionDays
+	// Protected turns on deletion protection, snapshot-on-delete and retained replicas:
+	// set it for production.
+	// Default: false (the database can be destroyed with its stack).
+	Protected bool
+	// DatabaseName is the database created on the instance.
+	// Default: "garcon".
+	DatabaseName string
+	// EngineVersion is the PostgreSQL version; pinned to a minor release so upgrades are
+	// reviewed changes rather than surprises in a maintenance window.
+	// Default: PostgreSQL 17.9.
+	EngineVersion awsrds.PostgresEngineVersion
+	// SlowStatementMillis logs every statement that runs longer.
+	// Default: 500.
+	SlowStatementMillis int
+}
+
+// Database is an RDS PostgreSQL primary with its read replicas.
+type Database struct {
+	constructs.Construct
+	// Instance is the writer.
+	Instance awsrds.DatabaseInstance
+	// Replicas are the read replicas (maybe none).
+	Replicas []awsrds.DatabaseInstanceReadReplica
+	// WriterEndpoint is the writer's address and port.
+	WriterEndpoint awsrds.Endpoint
+	// ReaderEndpoint is the first replica's endpoint, or the writer's when there is none,
+	// so clients always have a reader to use.
+	ReaderEndpoint awsrds.Endpoint
+	// Secret holds the master credentials (JSON: username, password, host, port, dbname …),
+	// rotated every 30 days.
+	Secret awssecretsmanager.ISecret
+	// DatabaseName is the database clients connect to.
+	DatabaseName string
+	// SecurityGroup is shared by the writer and its replicas; it admits nothing until a
+	// client is allowed through Connections().
+	SecurityGroup awsec2.SecurityGroup
+}
+
+// Connections lets clients be allowed to the writer and replicas on the database port:
+// db.Connections().AllowDefaultPortFrom(service, ...).
+func (d *Database) Connections() awsec2.Connections { return d.Instance.Connections() }
+
+// New creates the database, its replicas and the rotation of its credentials.
+func New(scope constructs.Construct, id string, props *Props) *Database {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	p := props.withDefaults()
+	if err := p.validate(); err != nil {
+		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
+	}
+
+	engine := awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{Version: p.EngineVersion})
+	parameters := awsrds.NewParameterGroup(c, jsii.String("Parameters"), &awsrds.ParameterGroupProps{
+		Engine:      engine,
+		Description: jsii.String("Garçon PostgreSQL: TLS only, slow statements logged"),
+		Parameters: &map[string]*string{
+			"rds.force_ssl":              jsii.String("1"),
+			"log_min_duration_statement": jsii.String(fmt.Sprint(p.SlowStatementMillis)),
+			"log_lock_waits":             jsii.String("1"),
+			"log_temp_files":             jsii.String("0"),
+		},
+	})
+	securityGroup := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              p.Vpc,
+		Description:      jsii.String("PostgreSQL writer and replicas: clients are admitted explicitly"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	isolated := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	removal := awscdk.RemovalPolicy_DESTROY
+	if p.Protected {
+		removal = awscdk.RemovalPolicy_SNAPSHOT
+	}
+
+	instance := awsrds.NewDatabaseInstance(c, jsii.String("Instance"), &awsrds.DatabaseInstanceProps{
+		Engine:       engine,
+		InstanceType: awsec2.NewInstanceType(jsii.String(p.InstanceClass)),
+		Vpc:          p.Vpc,
+		VpcSubnets:   isolated,
+		// Every client is in the VPC; nothing is reachable from the internet.
+		PubliclyAccessible: jsii.Bool(false),
+		SecurityGroups:     &[]awsec2.ISecurityGroup{securityGroup},
+		Port:               jsii.Number(DefaultPort),
+		DatabaseName:       jsii.String(p.DatabaseName),
+		Credentials: awsrds.Credentials_FromGeneratedSecret(jsii.String("garcon_admin"), &awsrds.CredentialsBaseOptions{
+			EncryptionKey: p.EncryptionKey,
+		}),
+		IamAuthentication: jsii.Bool(true),
+		ParameterGroup:    parameters,
+		MultiAz:           jsii.Bool(p.MultiAZ),
+
+		StorageType:          awsrds.StorageType_GP3,
+		AllocatedStorage:     jsii.Number(p.AllocatedStorageGiB),
+		MaxAllocatedStorage:  jsii.Number(p.MaxAllocatedStorageGiB),
+		StorageEncrypted:     jsii.Bool(true),
+		StorageEncryptionKey: p.EncryptionKey,
+
+		BackupRetention:            awscdk.Duration_Days(jsii.Number(p.BackupRetentionDays)),
+		PreferredBackupWindow:      jsii.String("02:00-03:00"),
+		PreferredMaintenanceWindow: jsii.String("Sun:03:30-Sun:04:30"),
+		CopyTagsToSnapshot:         jsii.Bool(true),
+		// Keep automated backups after deletion so point-in-time restore still works.
+		DeleteAutomatedBackups: jsii.Bool(!p.Protected),
+		DeletionProtection:     jsii.Bool(p.Protected),
+		RemovalPolicy:          removal,
+		// The minor version is pinned; upgrades are reviewed code changes.
+		AutoMinorVersionUpgrade: jsii.Bool(false),
+
+		CloudwatchLogsExports:           jsii.Strings("postgresql", "upgrade"),
+		CloudwatchLogsRetention:         p.LogRetention,
+		EnablePerformanceInsights:       jsii.Bool(true),
+		PerformanceInsightEncryptionKey: p.EncryptionKey,
+		MonitoringInterval:              awscdk.Duration_Seconds(jsii.Number(60)),
+	})
+	suppressEnvironmentChoices(instance, p)
+	suppressMonitoringRole(instance)
+	// Exported log groups get their retention from CDK's LogRetention function, a
+	// singleton at stack level created for this instance.
+	logRetention := *awscdk.Stack_Of(c).Node().Path() + "/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(awscdk.Stack_Of(c), jsii.String(logRetention), &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("CDK's log-retention function only needs AWSLambdaBasicExecutionRole to write its own logs."),
+			AppliesTo: &[]any{jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")}},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("RDS creates the exported log groups itself, so their names are unknown until then; the function may only PutRetentionPolicy/DeleteRetentionPolicy."),
+			AppliesTo: &[]any{jsii.String("Resource::*")}},
+	}, jsii.Bool(true))
+
+	db := &Database{
+		Construct:      c,
+		Instance:       instance,
+		WriterEndpoint: instance.InstanceEndpoint(),
+		ReaderEndpoint: instance.InstanceEndpoint(),
+		Secret:         instance.Secret(),
+		DatabaseName:   p.DatabaseName,
+		SecurityGroup:  securityGroup,
+	}
+	if p.Protected {
+		// A snapshot restored later needs the credentials it was taken with.
+		instance.Secret().ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	}
+	for i := range p.ReadReplicas {
+		replica := newReplica(c, fmt.Sprintf("Replica%d", i+1), instance, parameters, securityGroup, p)
+		db.Replicas = append(db.Replicas, replica)
+	}
+	if len(db.Replicas) > 0 {
+		db.ReaderEndpoint = db.Replicas[0].InstanceEndpoint()
+	}
+
+	// The rotation function runs in the private subnets: it needs the database (granted
+	// here through Connections) and the Secrets Manager API (NAT or interface endpoint).
+	instance.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
+		AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(30)),
+		VpcSubnets:         &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+	})
+	return db
+}
+
+func newReplica(scope constructs.Construct, id string, source awsrds.DatabaseInstance, parameters awsrds.IParameterGroup,
+	securityGroup awsec2.ISecurityGroup, p Props) awsrds.DatabaseInstanceReadReplica {
+	removal := awscdk.RemovalPolicy_DESTROY // a replica holds no data of its own
+	replica := awsrds.NewDatabaseInstanceReadReplica(scope, jsii.String(id), &awsrds.DatabaseInstanceReadReplicaProps{
+		SourceDatabaseInstance: source,
+		InstanceType:           awsec2.NewInstanceType(jsii.String(p.InstanceClass)),
+		Vpc:                    p.Vpc,
+		VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		PubliclyAccessible:     jsii.Bool(false),
+		SecurityGroups:         &[]awsec2.ISecurityGroup{securityGroup},
+		Port:                   jsii.Number(DefaultPort),
+		ParameterGroup:         parameters,
+		IamAuthentication:      jsii.Bool(true),
+
+		// Encryption is inherited from the source (CloudFormation rejects StorageEncrypted
+		// on a replica).
+		StorageType:         awsrds.StorageType_GP3,
+		MaxAllocatedStorage: jsii.Number(p.MaxAllocatedStorageGiB),
+
+		PreferredMaintenanceWindow: jsii.String("Sun:04:30-Sun:05:30"),
+		AutoMinorVersionUpgrade:    jsii.Bool(false),
+		DeletionProtection:         jsii.Bool(p.Protected),
+		RemovalPolicy:              removal,
+
+		CloudwatchLogsExports:           jsii.Strings("postgresql", "upgrade"),
+		CloudwatchLogsRetention:         p.LogRetention,
+		EnablePerformanceInsights:       jsii.Bool(true),
+		PerformanceInsightEncryptionKey: p.EncryptionKey,
+		MonitoringInterval:              awscdk.Duration_Seconds(jsii.Number(60)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(replica, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-RDS3"), Reason: jsii.String("A read replica is single-AZ by design; availability comes from the Multi-AZ writer and from running replicas in other zones.")},
+		{Id: jsii.String("AwsSolutions-RDS2"), Reason: jsii.String("A replica inherits the source's KMS storage encryption; CloudFormation rejects StorageEncrypted on a replica.")},
+		{Id: jsii.String("AwsSolutions-RDS11"), Reason: jsii.String("The replica listens on DefaultPort (5433) like the writer; the rule cannot infer the engine of a replica, which has no Engine property.")},
+	}, jsii.Bool(false))
+	suppressMonitoringRole(replica)
+	if !p.Protected {
+		suppressUnprotected(replica)
+	}
+	return replica
+}
+
+// suppressEnvironmentChoices records why a staging-sized instance is allowed to skip
+// production's protections; config.Validate forbids these settings in production.
+func suppressEnvironmentChoices(instance awsrds.DatabaseInstance, p Props) {
+	if !p.MultiAZ {
+		cdknag.NagSuppressions_AddResourceSuppressions(instance, &[]*cdknag.NagPackSuppression{
+			{Id: jsii.String("AwsSolutions-RDS3"), Reason: jsii.String("Single-AZ is the cost-sized staging choice (Database.MultiAZ); config validation requires Multi-AZ in production.")},
+		}, jsii.Bool(false))
+	}
+	if !p.Protected {
+		suppressUnprotected(instance)
+	}
+}
+
+// suppressMonitoringRole explains the AWS-managed policy of the enhanced-monitoring role
+// CDK creates for resource.
+func suppressMonitoringRole(resource constructs.IConstruct) {
+	cdknag.NagSuppressions_AddResourceSuppressions(resource, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents for enhanced monitoring; it only writes to the RDSOSMetrics log group."),
+			AppliesTo: &[]any{jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")}},
+	}, jsii.Bool(true))
+}
+
+func suppressUnprotected(resource constructs.IConstruct) {
+	cdknag.NagSuppressions_AddResourceSuppressions(resource, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-RDS10"), Reason: jsii.String("Staging is destroyable by design; production instances have deletion protection.")},
+	}, jsii.Bool(false))
+}
+
+func (p *Props) withDefaults() Props {
+	out := *p
+	if out.DatabaseName == "" {
+		out.DatabaseName = "garcon"
+	}
+	if out.EngineVersion == nil {
+		out.EngineVersion = awsrds.PostgresEngineVersion_VER_17_9()
+	}
+	if out.SlowStatementMillis == 0 {
+		out.SlowStatementMillis = 500
+	}
+	return out
+}
+
+func (p *Props) validate() error {
+	switch {
+	case p.Vpc == nil:
+		return fmt.Errorf("database: Vpc is required")
+	case p.EncryptionKey == nil:
+		return fmt.Errorf("database: EncryptionKey is required (storage is always encrypted with a customer-managed key)")
+	case p.ReadReplicas < 0 || p.ReadReplicas > 15:
+		return fmt.Errorf("database: ReadReplicas is %d; allowed: 0 to 15", p.ReadReplicas)
+	case p.BackupRetentionDays < 1 || p.BackupRetentionDays > 35:
+		return fmt.Errorf("database: BackupRetentionDays is %d; allowed: 1 to 35", p.BackupRetentionDays)
+	case p.MaxAllocatedStorageGiB <= p.AllocatedStorageGiB:
+		return fmt.Errorf("database: MaxAllocatedStorageGiB (%d) must exceed AllocatedStorageGiB (%d)", p.MaxAllocatedStorageGiB, p.AllocatedStorageGiB)
+	}
+	return nil
+}
