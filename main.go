@@ -25,7 +25,8 @@ func main() {
 		jsii.Close()
 		os.Exit(1)
 	}
-	stages := stacks.Build(app, envs)
+	// The CLI runs the app from the repository root (cdk.json): app/ is the image context.
+	stages := stacks.Build(app, envs, stacks.Options{AppDir: "app"})
 	stacks.ApplyPolicyChecks(stages)
 	app.Synth(nil)
 }

@@ -47,6 +47,8 @@ type Environment struct {
 	Backup Backup
 	// Service sizes the Fargate API service.
 	Service Service
+	// Edge configures the CloudFront distribution of static assets.
+	Edge Edge
 	// Logs sets retention of the environment's log groups.
 	Logs Logs
 	// Alarms routes alarm notifications.
@@ -130,6 +132,16 @@ type Service struct {
 	// Platform is the task CPU architecture.
 	Platform Platform
 	// WafRateLimit is the per-IP request limit per 5 minutes of the regional WAF (100–2,000,000,000).
+	WafRateLimit int
+}
+
+// Edge configures CloudFront.
+type Edge struct {
+	// PriceClass limits the edge locations (and their cost): "PriceClass_100" (North
+	// America, Europe, Israel), "PriceClass_200" (adds most of Asia, Africa, Middle East)
+	// or "PriceClass_All".
+	PriceClass string
+	// WafRateLimit is the per-IP request limit per 5 minutes of the CloudFront WAF (100–2,000,000,000).
 	WafRateLimit int
 }
 

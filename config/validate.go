@@ -62,6 +62,7 @@ func (e Environment) Validate() error {
 	e.validateCache(p)
 	e.validateBackup(p)
 	e.validateService(p)
+	e.validateEdge(p)
 	e.validateOperations(p)
 	return errors.Join(p.errs...)
 }
@@ -222,6 +223,18 @@ func (e Environment) validateService(p *problems) {
 	}
 	if s.WafRateLimit < 100 || s.WafRateLimit > 2_000_000_000 {
 		p.addf("Service.WafRateLimit", "%d is out of range; allowed: 100 to 2000000000 requests per 5 minutes per IP", s.WafRateLimit)
+	}
+}
+
+// PriceClasses are the CloudFront price classes Edge.PriceClass may name.
+var PriceClasses = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
+
+func (e Environment) validateEdge(p *problems) {
+	if !slices.Contains(PriceClasses, e.Edge.PriceClass) {
+		p.addf("Edge.PriceClass", "%q is not a CloudFront price class; allowed: %s", e.Edge.PriceClass, strings.Join(PriceClasses, ", "))
+	}
+	if e.Edge.WafRateLimit < 100 || e.Edge.WafRateLimit > 2_000_000_000 {
+		p.addf("Edge.WafRateLimit", "%d is out of range; allowed: 100 to 2000000000 requests per 5 minutes per IP", e.Edge.WafRateLimit)
 	}
 }
 

@@ -85,6 +85,8 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"max below min", config.Staging, func(e *config.Environment) { e.Service.MaxTasks = 0 }, []string{"staging: Service.MaxTasks:", "MinTasks (1) to 100"}},
 		{"platform", config.Staging, func(e *config.Environment) { e.Service.Platform = "x86" }, []string{"staging: Service.Platform:", `"arm64", "amd64"`}},
 		{"waf limit", config.Staging, func(e *config.Environment) { e.Service.WafRateLimit = 10 }, []string{"staging: Service.WafRateLimit:", "100 to 2000000000"}},
+		{"price class", config.Staging, func(e *config.Environment) { e.Edge.PriceClass = "cheap" }, []string{"staging: Edge.PriceClass:", "PriceClass_100, PriceClass_200, PriceClass_All"}},
+		{"edge waf limit", config.Production, func(e *config.Environment) { e.Edge.WafRateLimit = 0 }, []string{"production: Edge.WafRateLimit:", "100 to 2000000000"}},
 		{"log retention", config.Staging, func(e *config.Environment) { e.Logs.RetentionDays = 10 }, []string{"staging: Logs.RetentionDays:", "7, 14, 30"}},
 		{"flow log retention", config.Staging, func(e *config.Environment) { e.Logs.FlowLogRetentionDays = 0 }, []string{"staging: Logs.FlowLogRetentionDays:", "allowed: 1, 3"}},
 		{"no alarm email", config.Staging, func(e *config.Environment) { e.Alarms.Emails = nil }, []string{"staging: Alarms.Emails:", "one or more"}},

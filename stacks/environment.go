@@ -23,32 +23,47 @@ type Environment struct {
 	Data *DataStack
 	// Backup holds the disaster-recovery vault in the DR region.
 	Backup *BackupStack
+	// Service holds the API, its load balancer, WAF and DNS records.
+	Service *ServiceStack
+	// Edge holds CloudFront and the static assets in us-east-1.
+	Edge *EdgeStack
+}
+
+// Options are the inputs of Build that are not configuration.
+type Options struct {
+	// AppDir is the API's Docker build context (the repository's app/ directory).
+	AppDir string
 }
 
 // Build adds one stage per environment to app. envs must have passed
 // config.ValidateAll. It must be called before anything else is added to app, because it
 // seeds the availability-zone context that keeps synthesis free of lookups.
-func Build(app awscdk.App, envs []config.Environment) []*Environment {
+func Build(app awscdk.App, envs []config.Environment, opts Options) []*Environment {
 	for _, env := range envs {
 		// Some L2 constructs ask the stack for its AZs even when the VPC is given them;
 		// answering from config avoids a context lookup (a second synth run that fails
 		// without credentials).
 		key := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.Region)
 		app.Node().SetContext(jsii.String(key), env.AvailabilityZones)
-		// The DR region's stack holds no VPC, but answer for it too rather than let any
-		// construct trigger a lookup.
-		drKey := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.DRRegion)
-		app.Node().SetContext(jsii.String(drKey), []string{env.DRRegion + "a", env.DRRegion + "b", env.DRRegion + "c"})
+		// The DR and edge regions' stacks hold no VPC, but answer for them too rather than
+		// let any construct trigger a lookup.
+		for _, region := range []string{env.DRRegion, EdgeRegion} {
+			if region == env.Region {
+				continue
+			}
+			other := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, region)
+			app.Node().SetContext(jsii.String(other), []string{region + "a", region + "b", region + "c"})
+		}
 	}
 	out := make([]*Environment, 0, len(envs))
 	for _, env := range envs {
-		out = append(out, NewEnvironment(app, env))
+		out = append(out, NewEnvironment(app, env, opts))
 	}
 	return out
 }
 
 // NewEnvironment creates the stage of one environment with all of its stacks.
-func NewEnvironment(app awscdk.App, env config.Environment) *Environment {
+func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Environment {
 	stage := awscdk.NewStage(app, jsii.String(env.StageName), &awscdk.StageProps{
 		Env: &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)},
 	})
@@ -59,7 +74,9 @@ func NewEnvironment(app awscdk.App, env config.Environment) *Environment {
 	data := NewDataStack(stage, "Data", env, network.Vpc)
 	// The plan copies into the DR vault by name: the vault must exist first.
 	data.AddStackDependency(backupStack.Stack, jsii.String("backup copies go to the DR vault"))
-	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack}
+	svc := NewServiceStack(stage, "Service", env, opts.AppDir, network, data)
+	edgeStack := NewEdgeStack(stage, "Edge", env)
+	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack}
 }
 
 // tagEnvironment tags every taggable resource of the stage so cost reports split by

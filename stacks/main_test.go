@@ -3,6 +3,7 @@ package stacks_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		envs = stacks.Build(app, cfg)
+		envs = stacks.Build(app, cfg, stacks.Options{AppDir: filepath.Join(cdktest.RepoRoot(), "app")})
 		stacks.ApplyPolicyChecks(envs)
 		assembly = app.Synth(nil)
 		return m.Run()

@@ -36,9 +36,12 @@ func TestNetworkHasThreeSubnetTiersPerZone(t *testing.T) {
 		for _, tier := range []string{"public", "private", "isolated"} {
 			assert.ElementsMatch(t, env.Config.AvailabilityZones, tiers[tier], "tier %s must have one subnet per configured zone", tier)
 		}
-		// Only the public tier gives instances public addresses.
-		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Subnet"), map[string]any{"MapPublicIpOnLaunch": true},
-			jsii.Number(len(env.Config.AvailabilityZones)))
+		// No subnet hands out public IPv4 addresses (billed, and nothing should have one but the
+		// load balancer and NAT gateways, which get their own); every subnet has an IPv6 /64.
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Subnet"), map[string]any{
+			"MapPublicIpOnLaunch": false,
+			"Ipv6CidrBlock":       assertions.Match_AnyValue(),
+		}, jsii.Number(3*len(env.Config.AvailabilityZones)))
 	})
 }
 
@@ -55,6 +58,23 @@ func TestNetworkNatGatewayCountFollowsConfig(t *testing.T) {
 	assert.Equal(t, 1, envByName(t, "staging").Config.Network.NatGateways, "staging is sized for cost")
 	prod := envByName(t, "production").Config
 	assert.Equal(t, len(prod.AvailabilityZones), prod.Network.NatGateways, "production has a NAT gateway per zone")
+}
+
+func TestNetworkIsDualStack(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::VPCCidrBlock"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCCidrBlock"), map[string]any{"AmazonProvidedIpv6CidrBlock": true})
+		azs := len(env.Config.AvailabilityZones)
+		// Public subnets reach IPv6 through the internet gateway, private ones through the
+		// egress-only gateway (no inbound); isolated subnets have no IPv6 route out.
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Route"), map[string]any{
+			"DestinationIpv6CidrBlock": "::/0", "GatewayId": assertions.Match_AnyValue(),
+		}, jsii.Number(azs))
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::EC2::Route"), map[string]any{
+			"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": assertions.Match_AnyValue(),
+		}, jsii.Number(azs))
+	})
 }
 
 func TestNetworkFlowLogsCaptureAllTrafficWithRetention(t *testing.T) {

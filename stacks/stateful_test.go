@@ -31,6 +31,10 @@ var pinnedStatefulIDs = map[string][]string{
 		"AWS::SecretsManager::Secret SecretsStripeApiKey60766497",
 		"AWS::SecretsManager::Secret {Stage}DataDatabaseInstanceSecret*3fdaad7efa858a3daf9490cf0a702aeb",
 	},
+	"Edge": {
+		"AWS::S3::Bucket StaticAssets265B842E",
+		"AWS::S3::Bucket StaticLogs1F36FD7A",
+	},
 	"Backup": {
 		"AWS::Backup::BackupVault Vault645BC77C",
 		"AWS::KMS::Key VaultKeyCB88EF1A",

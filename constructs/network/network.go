@@ -1,5 +1,5 @@
-// Package network provides the VPC of an environment: public, private-with-egress and
-// isolated subnets over fixed availability zones, NAT gateways, flow logs and VPC
+// Package network provides the dual-stack VPC of an environment: public,
+// private-with-egress and isolated subnets over fixed availability zones, NAT gateways, flow logs and VPC
 // endpoints, with the default security group stripped of all rules.
 package network
 
@@ -79,7 +79,10 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 	}
 
 	vpc := awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
-		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),
+		IpAddresses: awsec2.IpAddresses_Cidr(jsii.String(props.Cidr)),
+		// Dual stack: the public load balancer answers IPv6 clients (AAAA records), and
+		// private subnets reach IPv6 destinations through an egress-only gateway.
+		IpProtocol:        awsec2.IpProtocol_DUAL_STACK,
 		AvailabilityZones: jsii.Strings(props.AvailabilityZones...),
 		NatGateways:       jsii.Number(props.NatGateways),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{

@@ -1,0 +1,155 @@
+// Package edge provides the static-assets delivery of an environment: a private S3 bucket
+// served only through a CloudFront distribution (Origin Access Control), with its own
+// certificate, WAF, security headers, logging and DNS records. The construct belongs in a
+// us-east-1 stack, where CloudFront requires its certificate and WAF.
+package edge
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Props configures Edge.
+type Props struct {
+	// HostedZone holds the static host's records and validates its certificate.
+	HostedZone awsroute53.IHostedZone
+	// HostName is the record name inside HostedZone, e.g. "static".
+	HostName string
+	// PriceClass limits the edge locations.
+	PriceClass awscloudfront.PriceClass
+	// WebACLArn is the CLOUDFRONT-scope web ACL protecting the distribution.
+	WebACLArn *string
+	// LogRetentionDays expires CloudFront access logs.
+	LogRetentionDays int
+	// RemovalPolicy applies to the buckets.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Edge is the static-assets bucket and its distribution.
+type Edge struct {
+	constructs.Construct
+	// Assets is the private bucket the front-end pipeline uploads to.
+	Assets awss3.Bucket
+	// Logs receives the distribution's standard logs.
+	Logs awss3.Bucket
+	// Distribution serves Assets on DomainName.
+	Distribution awscloudfront.Distribution
+	// DomainName is the static host's fully qualified name.
+	DomainName string
+}
+
+// New creates the buckets, certificate, distribution and DNS records.
+func New(scope constructs.Construct, id string, props *Props) *Edge {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	if props.HostedZone == nil || props.HostName == "" || props.WebACLArn == nil || props.LogRetentionDays < 1 {
+		awscdk.Annotations_Of(c).AddError(jsii.String("edge: HostedZone, HostName, WebACLArn and LogRetentionDays (>= 1) are required"))
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	domain := props.HostName + "." + *props.HostedZone.ZoneName()
+
+	logs := awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		// CloudFront standard logging writes with an ACL grant: ACLs must stay enabled.
+		ObjectOwnership: awss3.ObjectOwnership_OBJECT_WRITER,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration:                          awscdk.Duration_Days(jsii.Number(props.LogRetentionDays)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: removal,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-S1"), Reason: jsii.String("This bucket is the access-log destination; logging it into itself would loop.")},
+	}, jsii.Bool(false))
+
+	assets := awss3.NewBucket(c, jsii.String("Assets"), &awss3.BucketProps{
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:             jsii.Bool(true),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:              jsii.Bool(true),
+		ServerAccessLogsBucket: logs,
+		ServerAccessLogsPrefix: jsii.String("s3/assets/"),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: removal,
+	})
+
+	certificate := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
+		DomainName: jsii.String(domain),
+		Validation: awscertificatemanager.CertificateValidation_FromDns(props.HostedZone),
+	})
+	headers := awscloudfront.NewResponseHeadersPolicy(c, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String(fmt.Sprintf("Security headers of %s", domain)),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+				AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true),
+				Preload: jsii.Bool(true), Override: jsii.Bool(true),
+			},
+			ContentTypeOptions: &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+			FrameOptions: &awscloudfront.ResponseHeadersFrameOptions{
+				FrameOption: awscloudfront.HeadersFrameOption_DENY, Override: jsii.Bool(true),
+			},
+			ReferrerPolicy: &awscloudfront.ResponseHeadersReferrerPolicy{
+				ReferrerPolicy: awscloudfront.HeadersReferrerPolicy_STRICT_ORIGIN_WHEN_CROSS_ORIGIN, Override: jsii.Bool(true),
+			},
+		},
+	})
+	// A private bucket answers 403 for a missing key; show the same not-found page for both.
+	notFound := func(status float64) *awscloudfront.ErrorResponse {
+		return &awscloudfront.ErrorResponse{
+			HttpStatus: jsii.Number(status), ResponseHttpStatus: jsii.Number(404),
+			ResponsePagePath: jsii.String("/404.html"), Ttl: awscdk.Duration_Minutes(jsii.Number(1)),
+		}
+	}
+	distribution := awscloudfront.NewDistribution(c, jsii.String("Distribution"), &awscloudfront.DistributionProps{
+		Comment: jsii.String("Static assets of " + domain),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			// Origin Access Control: the bucket policy admits this distribution only.
+			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(assets, nil),
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
+			ResponseHeadersPolicy: headers,
+			Compress:              jsii.Bool(true),
+		},
+		DomainNames:            jsii.Strings(domain),
+		Certificate:            certificate,
+		MinimumProtocolVersion: awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021,
+		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:             jsii.Bool(true),
+		PriceClass:             props.PriceClass,
+		WebAclId:               props.WebACLArn,
+		DefaultRootObject:      jsii.String("index.html"),
+		ErrorResponses:         &[]*awscloudfront.ErrorResponse{notFound(403), notFound(404)},
+		EnableLogging:          jsii.Bool(true),
+		LogBucket:              logs,
+		LogFilePrefix:          jsii.String("cloudfront/"),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(distribution, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-CFR1"), Reason: jsii.String("Static assets of a public ordering app are served worldwide; abuse is handled by WAF, not by geography.")},
+	}, jsii.Bool(false))
+
+	target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(distribution))
+	awsroute53.NewARecord(c, jsii.String("AliasIpv4"), &awsroute53.ARecordProps{Zone: props.HostedZone, RecordName: jsii.String(props.HostName), Target: target})
+	awsroute53.NewAaaaRecord(c, jsii.String("AliasIpv6"), &awsroute53.AaaaRecordProps{Zone: props.HostedZone, RecordName: jsii.String(props.HostName), Target: target})
+
+	return &Edge{Construct: c, Assets: assets, Logs: logs, Distribution: distribution, DomainName: domain}
+}

@@ -1,0 +1,377 @@
+// Package service provides the API of an environment: an ECS cluster, a Fargate service
+// built from the app/ image, an HTTPS Application Load Balancer with its certificate and
+// DNS records, auto scaling, and deployments that roll back on failure or on alarm.
+package service
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Timing contract with the app (see app/README.md): the app finishes in-flight requests
+// within SHUTDOWN_TIMEOUT (25 s) of SIGTERM, below StopTimeout, after which ECS kills it;
+// the load balancer stops routing new requests to a draining task after
+// DeregistrationDelay, which is shorter still.
+const (
+	// ContainerPort is the port the API listens on (PORT).
+	ContainerPort = 8080
+	// HealthCheckPath is the load balancer's health check: 200 when the API can serve.
+	HealthCheckPath = "/health"
+	// StopTimeout is how long ECS waits after SIGTERM before SIGKILL.
+	StopTimeout = 30
+	// DeregistrationDelay is how long the load balancer drains a deregistering target.
+	DeregistrationDelay = 20
+)
+
+// Props configures a Service.
+type Props struct {
+	// Vpc hosts the tasks (private subnets) and the load balancer (public subnets).
+	Vpc awsec2.IVpc
+	// ImageDirectory is the Docker build context of the API (the app/ directory).
+	ImageDirectory string
+	// Arm64 runs the tasks on Graviton (and builds the image for linux/arm64); else x86_64.
+	Arm64 bool
+	// CPU is the task CPU in units; MemoryMiB its memory (a valid Fargate pair).
+	CPU int
+	// MemoryMiB is the task memory.
+	MemoryMiB int
+	// MinTasks is the initial desired count and the auto-scaling floor.
+	MinTasks int
+	// MaxTasks is the auto-scaling ceiling.
+	MaxTasks int
+	// Environment is the non-secret configuration of the container.
+	Environment map[string]string
+	// Secrets are injected by ECS from Secrets Manager at start; never plain environment.
+	Secrets map[string]awsecs.Secret
+	// LogRetention is how long the container logs are kept.
+	LogRetention awslogs.RetentionDays
+	// HostedZone holds the API's DNS records and validates its certificate.
+	HostedZone awsroute53.IHostedZone
+	// HostName is the API's record name inside HostedZone, e.g. "api".
+	HostName string
+	// AccessLogs receives the load balancer's access logs (SSE-S3 bucket).
+	AccessLogs awss3.IBucket
+	// Protected turns on load balancer deletion protection and retains logs: production.
+	// Default: false.
+	Protected bool
+	// Alarm5xxPercent is the share of 5xx answers (load balancer and targets) that rolls a
+	// deployment back.
+	// Default: 5.
+	Alarm5xxPercent float64
+}
+
+// Service is the API behind its load balancer.
+type Service struct {
+	constructs.Construct
+	// Cluster is the ECS cluster (Container Insights enhanced).
+	Cluster awsecs.Cluster
+	// TaskDefinition is the API's task definition; its TaskRole() is what the app may do.
+	TaskDefinition awsecs.FargateTaskDefinition
+	// Service is the Fargate service; allow it to dependencies with Connections().
+	Service awsecs.FargateService
+	// LoadBalancer is the internet-facing, dual-stack load balancer.
+	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
+	// TargetGroup routes to the tasks and health-checks HealthCheckPath.
+	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
+	// Certificate is the API's DNS-validated ACM certificate.
+	Certificate awscertificatemanager.Certificate
+	// DomainName is the API's fully qualified host name.
+	DomainName string
+	// DeploymentAlarms roll a deployment back when they fire (5xx rate, unhealthy targets).
+	DeploymentAlarms []awscloudwatch.Alarm
+	// LogGroup receives the container logs.
+	LogGroup awslogs.LogGroup
+}
+
+// New creates the cluster, service, load balancer, certificate, DNS records and scaling.
+func New(scope constructs.Construct, id string, props *Props) *Service {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	p := props.withDefaults()
+	if err := p.validate(); err != nil {
+		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
+	}
+	removal := awscdk.RemovalPolicy_DESTROY
+	if p.Protected {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	domain := p.HostName + "." + *p.HostedZone.ZoneName()
+
+	cluster := awsecs.NewCluster(c, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                 p.Vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENHANCED,
+	})
+	logGroup := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: removal,
+	})
+	task := newTaskDefinition(c, p, logGroup)
+
+	taskSecurityGroup := awsec2.NewSecurityGroup(c, jsii.String("TaskSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              p.Vpc,
+		Description:      jsii.String("API tasks: from the load balancer only; out to AWS APIs and granted dependencies"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	// Image pulls, Secrets Manager, S3 and CloudWatch Logs are HTTPS APIs reached through
+	// the NAT gateways or VPC endpoints; the database and cache are added by Connections.
+	taskSecurityGroup.Connections().AllowToAnyIpv4(awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs"))
+
+	fargate := awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
+		Cluster:        cluster,
+		TaskDefinition: task,
+		DesiredCount:   jsii.Number(p.MinTasks),
+		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		SecurityGroups: &[]awsec2.ISecurityGroup{taskSecurityGroup},
+		AssignPublicIp: jsii.Bool(false),
+		// Start new tasks before stopping old ones: capacity never drops below desired.
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
+		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		// Migrations run at start; give a new task time before health checks count.
+		HealthCheckGracePeriod:      awscdk.Duration_Seconds(jsii.Number(60)),
+		AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
+		PropagateTags:               awsecs.PropagatedTagSource_SERVICE,
+		EnableECSManagedTags:        jsii.Bool(true),
+	})
+
+	certificate := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
+		DomainName: jsii.String(domain),
+		Validation: awscertificatemanager.CertificateValidation_FromDns(p.HostedZone),
+	})
+	alb, targetGroup := newLoadBalancer(c, p, certificate, fargate)
+	alarms := newDeploymentAlarms(c, p, alb, targetGroup)
+	alarmNames := make([]*string, len(alarms))
+	for i, a := range alarms {
+		alarmNames[i] = a.AlarmName()
+	}
+	fargate.EnableDeploymentAlarms(&alarmNames, &awsecs.DeploymentAlarmOptions{
+		Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
+	})
+	addAutoScaling(fargate, targetGroup, p)
+	addDNSRecords(c, p, alb)
+
+	return &Service{
+		Construct: c, Cluster: cluster, TaskDefinition: task, Service: fargate, LoadBalancer: alb,
+		TargetGroup: targetGroup, Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
+	}
+}
+
+func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGroup) awsecs.FargateTaskDefinition {
+	arch, platform := awsecs.CpuArchitecture_X86_64(), awsecrassets.Platform_LINUX_AMD64()
+	if p.Arm64 {
+		arch, platform = awsecs.CpuArchitecture_ARM64(), awsecrassets.Platform_LINUX_ARM64()
+	}
+	task := awsecs.NewFargateTaskDefinition(c, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
+		Cpu:            jsii.Number(p.CPU),
+		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
+		RuntimePlatform: &awsecs.RuntimePlatform{
+			CpuArchitecture:       arch,
+			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+		},
+	})
+	environment := map[string]*string{}
+	for k, v := range p.Environment {
+		environment[k] = jsii.String(v)
+	}
+	secrets := map[string]awsecs.Secret{}
+	for k, v := range p.Secrets {
+		secrets[k] = v
+	}
+	task.AddContainer(jsii.String("api"), &awsecs.ContainerDefinitionOptions{
+		Image: awsecs.ContainerImage_FromAsset(jsii.String(p.ImageDirectory), &awsecs.AssetImageProps{Platform: platform}),
+		PortMappings: &[]*awsecs.PortMapping{{
+			ContainerPort: jsii.Number(ContainerPort),
+			Protocol:      awsecs.Protocol_TCP,
+		}},
+		Environment: &environment,
+		Secrets:     &secrets,
+		Logging: awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{
+			LogGroup:     logGroup,
+			StreamPrefix: jsii.String("api"),
+			// A slow CloudWatch Logs must never block the API; logs buffer in memory.
+			Mode:          awsecs.AwsLogDriverMode_NON_BLOCKING,
+			MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(25)),
+		}),
+		// The runtime image has no shell or curl: the binary checks itself.
+		HealthCheck: &awsecs.HealthCheck{
+			Command:     jsii.Strings("CMD", "/garcon", "healthcheck"),
+			Interval:    awscdk.Duration_Seconds(jsii.Number(15)),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
+			Retries:     jsii.Number(3),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+		},
+		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(StopTimeout)),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+		Essential:              jsii.Bool(true),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(task, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-ECS2"), Reason: jsii.String("Only non-secret wiring (hosts, ports, bucket name) is plain environment; every secret is injected from Secrets Manager.")},
+	}, jsii.Bool(false))
+	cdknag.NagSuppressions_AddResourceSuppressions(task.ExecutionRole(), &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions; it must be granted on '*' for ECS to pull the image."),
+			AppliesTo: &[]any{jsii.String("Resource::*")}},
+	}, jsii.Bool(true))
+	return task
+}
+
+func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificatemanager.ICertificate,
+	fargate awsecs.FargateService) (awselasticloadbalancingv2.ApplicationLoadBalancer, awselasticloadbalancingv2.ApplicationTargetGroup) {
+	alb := awselasticloadbalancingv2.NewApplicationLoadBalancer(c, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+		Vpc:                     p.Vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		IpAddressType:           awselasticloadbalancingv2.IpAddressType_DUAL_STACK,
+		DropInvalidHeaderFields: jsii.Bool(true),
+		DeletionProtection:      jsii.Bool(p.Protected),
+	})
+	alb.LogAccessLogs(p.AccessLogs, jsii.String("alb/api"))
+	for _, port := range []float64{80, 443} {
+		alb.Connections().AllowFromAnyIpv4(awsec2.Port_Tcp(jsii.Number(port)), jsii.String("public API (IPv4)"))
+		alb.Connections().AllowFrom(awsec2.Peer_AnyIpv6(), awsec2.Port_Tcp(jsii.Number(port)), jsii.String("public API (IPv6)"))
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(alb, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-EC23"), Reason: jsii.String("The public API's load balancer must accept HTTP (redirected) and HTTPS from the whole internet; WAF filters what reaches it.")},
+	}, jsii.Bool(true))
+
+	alb.AddRedirect(&awselasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig{
+		SourcePort: jsii.Number(80), SourceProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		TargetPort: jsii.Number(443), TargetProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
+		Open: jsii.Bool(false), // opened above, for IPv4 and IPv6
+	})
+	https := alb.AddListener(jsii.String("Https"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+		Port:         jsii.Number(443),
+		Protocol:     awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
+		Certificates: &[]awselasticloadbalancingv2.IListenerCertificate{awselasticloadbalancingv2.ListenerCertificate_FromCertificateManager(certificate)},
+		// TLS 1.3 and 1.2 with forward-secret AEAD ciphers only, plus post-quantum key exchange.
+		SslPolicy: awselasticloadbalancingv2.SslPolicy_TLS13_12_RES_PQ,
+		Open:      jsii.Bool(false),
+	})
+	targetGroup := https.AddTargets(jsii.String("Api"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+		Port:     jsii.Number(ContainerPort),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{fargate},
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String(HealthCheckPath),
+			HealthyHttpCodes:        jsii.String("200"),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(3),
+		},
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(DeregistrationDelay)),
+	})
+	return alb, targetGroup
+}
+
+// newDeploymentAlarms returns the alarms that roll back a deployment: a 5xx rate over the
+// configured share, or any unhealthy target for two of three minutes.
+func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbalancingv2.ApplicationLoadBalancer,
+	tg awselasticloadbalancingv2.ApplicationTargetGroup) []awscloudwatch.Alarm {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
+	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		// Below 20 requests a minute a single error is noise, not a failed deployment.
+		Expression: jsii.String("IF(requests >= 20, 100 * (elb5xx + target5xx) / requests, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"requests":  alb.Metrics().RequestCount(sum),
+			"elb5xx":    alb.Metrics().HttpCodeElb(awselasticloadbalancingv2.HttpCodeElb_ELB_5XX_COUNT, sum),
+			"target5xx": alb.Metrics().HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, sum),
+		},
+		Label:  jsii.String("5xx rate (%)"),
+		Period: minute,
+	})
+	rate := errorRate.CreateAlarm(c, jsii.String("Http5xxRateAlarm"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription:   jsii.String(fmt.Sprintf("API answers more than %.0f%% 5xx: a deployment in progress rolls back", p.Alarm5xxPercent)),
+		Threshold:          jsii.Number(p.Alarm5xxPercent),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(3),
+		DatapointsToAlarm:  jsii.Number(2),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING, // no traffic is not an error
+	})
+	unhealthy := tg.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}).
+		CreateAlarm(c, jsii.String("UnhealthyTargetsAlarm"), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription:   jsii.String("API targets fail /health: a deployment in progress rolls back"),
+			Threshold:          jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(3),
+			DatapointsToAlarm:  jsii.Number(2),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	return []awscloudwatch.Alarm{rate, unhealthy}
+}
+
+// addAutoScaling tracks CPU, memory and requests per task, scaling out fast and in slowly.
+func addAutoScaling(fargate awsecs.FargateService, tg awselasticloadbalancingv2.ApplicationTargetGroup, p Props) {
+	scaling := fargate.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(p.MinTasks),
+		MaxCapacity: jsii.Number(p.MaxTasks),
+	})
+	scaleIn, scaleOut := awscdk.Duration_Minutes(jsii.Number(5)), awscdk.Duration_Minutes(jsii.Number(1))
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(60), ScaleInCooldown: scaleIn, ScaleOutCooldown: scaleOut,
+	})
+	scaling.ScaleOnMemoryUtilization(jsii.String("Memory"), &awsecs.MemoryUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(70), ScaleInCooldown: scaleIn, ScaleOutCooldown: scaleOut,
+	})
+	scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
+		RequestsPerTarget: jsii.Number(1000), TargetGroup: tg, ScaleInCooldown: scaleIn, ScaleOutCooldown: scaleOut,
+	})
+}
+
+// addDNSRecords points A and AAAA aliases of the API host at the load balancer.
+func addDNSRecords(c constructs.Construct, p Props, alb awselasticloadbalancingv2.ApplicationLoadBalancer) {
+	target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewLoadBalancerTarget(alb, nil))
+	awsroute53.NewARecord(c, jsii.String("AliasIpv4"), &awsroute53.ARecordProps{
+		Zone: p.HostedZone, RecordName: jsii.String(p.HostName), Target: target,
+	})
+	awsroute53.NewAaaaRecord(c, jsii.String("AliasIpv6"), &awsroute53.AaaaRecordProps{
+		Zone: p.HostedZone, RecordName: jsii.String(p.HostName), Target: target,
+	})
+}
+
+func (p *Props) withDefaults() Props {
+	out := *p
+	if out.Alarm5xxPercent == 0 {
+		out.Alarm5xxPercent = 5
+	}
+	return out
+}
+
+func (p *Props) validate() error {
+	var missing []string
+	if p.Vpc == nil {
+		missing = append(missing, "Vpc")
+	}
+	if p.HostedZone == nil {
+		missing = append(missing, "HostedZone")
+	}
+	if p.AccessLogs == nil {
+		missing = append(missing, "AccessLogs")
+	}
+	if p.ImageDirectory == "" {
+		missing = append(missing, "ImageDirectory")
+	}
+	sort.Strings(missing)
+	switch {
+	case len(missing) > 0:
+		return fmt.Errorf("service: required props missing: %v", missing)
+	case p.MinTasks < 1 || p.MaxTasks < p.MinTasks:
+		return fmt.Errorf("service: MinTasks %d / MaxTasks %d; allowed: 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/constructs/edge"
+	"github.com/garcon/infrastructure/constructs/waf"
+)
+
+// EdgeRegion is where CloudFront requires certificates and WAF web ACLs to live.
+const EdgeRegion = "us-east-1"
+
+// priceClasses maps config.Edge.PriceClass to the CDK enum.
+var priceClasses = map[string]awscloudfront.PriceClass{
+	"PriceClass_100": awscloudfront.PriceClass_PRICE_CLASS_100,
+	"PriceClass_200": awscloudfront.PriceClass_PRICE_CLASS_200,
+	"PriceClass_All": awscloudfront.PriceClass_PRICE_CLASS_ALL,
+}
+
+// EdgeStack holds everything CloudFront needs, in us-east-1, so no reference crosses
+// regions.
+type EdgeStack struct {
+	awscdk.Stack
+	// Edge is the assets bucket and its distribution.
+	Edge *edge.Edge
+	// WebACL is the CLOUDFRONT-scope web ACL.
+	WebACL *waf.WebACL
+}
+
+// NewEdgeStack creates the edge stack of env in us-east-1.
+func NewEdgeStack(scope constructs.Construct, id string, env config.Environment) *EdgeStack {
+	props := stackProps(env, "CloudFront static assets, certificate and WAF")
+	props.Env = &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(EdgeRegion)}
+	stack := awscdk.NewStack(scope, jsii.String(id), props)
+	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(env.DNS.HostedZoneID),
+		ZoneName:     jsii.String(env.DNS.ZoneName),
+	})
+	acl := waf.New(stack, "Waf", &waf.Props{
+		Scope:         waf.ScopeCloudFront,
+		Name:          fmt.Sprintf("garcon-%s-static", env.Name),
+		RateLimit:     env.Edge.WafRateLimit,
+		LogRetention:  retentionDays(env.Logs.RetentionDays),
+		RemovalPolicy: removalPolicy(env),
+	})
+	assets := edge.New(stack, "Static", &edge.Props{
+		HostedZone:       zone,
+		HostName:         env.DNS.StaticHost,
+		PriceClass:       priceClasses[env.Edge.PriceClass],
+		WebACLArn:        acl.ACL.AttrArn(),
+		LogRetentionDays: env.Logs.RetentionDays,
+		RemovalPolicy:    removalPolicy(env),
+	})
+	output(stack, "AssetsBucketName", *assets.Assets.BucketName(), "Bucket the front-end pipeline uploads static assets to")
+	output(stack, "DistributionId", *assets.Distribution.DistributionId(), "CloudFront distribution to invalidate after an upload")
+	output(stack, "DistributionDomainName", *assets.Distribution.DistributionDomainName(), "CloudFront domain of the distribution")
+	output(stack, "StaticUrl", "https://"+assets.DomainName, "Public URL of the static assets")
+	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl}
+}

@@ -1,0 +1,187 @@
+package stacks_test
+
+import (
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/stacks"
+)
+
+func TestEdgeStackLivesInUsEast1(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		assert.Equal(t, "us-east-1", *env.Edge.Region())
+		assert.Equal(t, env.Config.Account, *env.Edge.Account())
+	})
+}
+
+func TestEdgeDistributionServesTheBucketThroughOAC(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::OriginAccessControl"), map[string]any{
+			"OriginAccessControlConfig": objectLike(map[string]any{
+				"OriginAccessControlOriginType": "s3", "SigningBehavior": "always", "SigningProtocol": "sigv4",
+			}),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": objectLike(map[string]any{
+				"Origins": []any{objectLike(map[string]any{
+					"DomainName":            map[string]any{"Fn::GetAtt": []any{regexp("^StaticAssets"), "RegionalDomainName"}},
+					"OriginAccessControlId": map[string]any{"Fn::GetAtt": []any{regexp("OriginAccessControl"), "Id"}},
+					"S3OriginConfig":        map[string]any{"OriginAccessIdentity": ""},
+				})},
+			}),
+		})
+	})
+}
+
+func TestEdgeDistributionViewerSettings(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Edge.Stack).HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": objectLike(map[string]any{
+				"Aliases":           []any{env.Config.StaticDomain()},
+				"HttpVersion":       "http2and3",
+				"IPV6Enabled":       true,
+				"PriceClass":        env.Config.Edge.PriceClass,
+				"DefaultRootObject": "index.html",
+				"ViewerCertificate": map[string]any{
+					"AcmCertificateArn":      map[string]any{"Ref": regexp("^StaticCertificate")},
+					"MinimumProtocolVersion": "TLSv1.2_2021",
+					"SslSupportMethod":       "sni-only",
+				},
+				"DefaultCacheBehavior": objectLike(map[string]any{
+					"ViewerProtocolPolicy":    "redirect-to-https",
+					"Compress":                true,
+					"CachePolicyId":           "658327ea-f89d-4fab-a63d-7e88639e58f6", // managed CachingOptimized
+					"ResponseHeadersPolicyId": map[string]any{"Ref": regexp("^StaticSecurityHeaders")},
+				}),
+				"CustomErrorResponses": []any{
+					map[string]any{"ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html", "ErrorCachingMinTTL": 60},
+					map[string]any{"ErrorCode": 404, "ResponseCode": 404, "ResponsePagePath": "/404.html", "ErrorCachingMinTTL": 60},
+				},
+				"Logging": map[string]any{
+					"Bucket": map[string]any{"Fn::GetAtt": []any{regexp("^StaticLogs"), "RegionalDomainName"}},
+					"Prefix": "cloudfront/",
+				},
+			}),
+		})
+	})
+}
+
+func TestEdgeCertificateIsDNSValidatedInTheZone(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Edge.Stack).HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), map[string]any{
+			"DomainName":       env.Config.StaticDomain(),
+			"ValidationMethod": "DNS",
+			"DomainValidationOptions": []any{map[string]any{
+				"DomainName": env.Config.StaticDomain(), "HostedZoneId": env.Config.DNS.HostedZoneID,
+			}},
+		})
+	})
+}
+
+func TestEdgeSecurityHeaders(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Edge.Stack).HasResourceProperties(jsii.String("AWS::CloudFront::ResponseHeadersPolicy"), map[string]any{
+			"ResponseHeadersPolicyConfig": objectLike(map[string]any{
+				"SecurityHeadersConfig": map[string]any{
+					"StrictTransportSecurity": map[string]any{"AccessControlMaxAgeSec": 63072000, "IncludeSubdomains": true, "Preload": true, "Override": true},
+					"ContentTypeOptions":      map[string]any{"Override": true},
+					"FrameOptions":            map[string]any{"FrameOption": "DENY", "Override": true},
+					"ReferrerPolicy":          map[string]any{"ReferrerPolicy": "strict-origin-when-cross-origin", "Override": true},
+				},
+			}),
+		})
+	})
+}
+
+func TestEdgeWafIsCloudFrontScopedAndAttached(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACL"), map[string]any{
+			"Scope": "CLOUDFRONT",
+			"Rules": arrayWith(
+				objectLike(map[string]any{"Name": "rate-limit-per-ip", "Statement": map[string]any{"RateBasedStatement": objectLike(map[string]any{"Limit": env.Config.Edge.WafRateLimit})}}),
+				objectLike(map[string]any{"Name": "AWSManagedRulesAmazonIpReputationList"}),
+				objectLike(map[string]any{"Name": "AWSManagedRulesCommonRuleSet"}),
+				objectLike(map[string]any{"Name": "AWSManagedRulesKnownBadInputsRuleSet"}),
+				objectLike(map[string]any{"Name": "AWSManagedRulesSQLiRuleSet"}),
+			),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": objectLike(map[string]any{"WebACLId": map[string]any{"Fn::GetAtt": []any{regexp("^WafAcl"), "Arn"}}}),
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::WAFv2::WebACLAssociation"), jsii.Number(0)) // CloudFront attaches by WebACLId
+	})
+}
+
+// Only this distribution may read the bucket: the CloudFront service principal, limited by
+// AWS:SourceArn to the distribution's ARN.
+func TestEdgeBucketPolicyAdmitsOnlyThisDistribution(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		policies := *tpl.FindResources(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+			"Properties": objectLike(map[string]any{"Bucket": map[string]any{"Ref": regexp("^StaticAssets")}}),
+		})
+		require.Len(t, policies, 1)
+		for _, raw := range policies {
+			statements := (*raw)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+			var allows []map[string]any
+			for _, s := range statements {
+				if st := s.(map[string]any); st["Effect"] == "Allow" {
+					allows = append(allows, st)
+				}
+			}
+			require.Len(t, allows, 1, "one Allow: CloudFront reading objects")
+			allow := allows[0]
+			assert.Equal(t, map[string]any{"Service": "cloudfront.amazonaws.com"}, allow["Principal"])
+			assert.Equal(t, "s3:GetObject", allow["Action"])
+			cond := allow["Condition"].(map[string]any)["StringEquals"].(map[string]any)["AWS:SourceArn"]
+			join := cond.(map[string]any)["Fn::Join"].([]any)[1].([]any)
+			require.Len(t, join, 6)
+			assert.Equal(t, []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudfront::", map[string]any{"Ref": "AWS::AccountId"}, ":distribution/"}, join[:5])
+			distribution := *tpl.FindResources(jsii.String("AWS::CloudFront::Distribution"), nil)
+			require.Len(t, distribution, 1)
+			for id := range distribution {
+				assert.Equal(t, map[string]any{"Ref": id}, join[5], "the condition names this stack's distribution")
+			}
+		}
+	})
+}
+
+func TestEdgeDNSRecordsAndOutputs(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		for _, typ := range []string{"A", "AAAA"} {
+			tpl.ResourcePropertiesCountIs(jsii.String("AWS::Route53::RecordSet"), map[string]any{
+				"Name": env.Config.StaticDomain() + ".", "Type": typ, "HostedZoneId": env.Config.DNS.HostedZoneID,
+				"AliasTarget": objectLike(map[string]any{"DNSName": map[string]any{"Fn::GetAtt": []any{regexp("^StaticDistribution"), "DomainName"}}}),
+			}, jsii.Number(1))
+		}
+		tpl.HasOutput(jsii.String("AssetsBucketName"), map[string]any{"Value": map[string]any{"Ref": regexp("^StaticAssets")}})
+		tpl.HasOutput(jsii.String("DistributionId"), map[string]any{"Value": map[string]any{"Ref": regexp("^StaticDistribution")}})
+		tpl.HasOutput(jsii.String("DistributionDomainName"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{regexp("^StaticDistribution"), "DomainName"}}})
+	})
+	assert.Equal(t, "staging-static.garcon.app", envByName(t, "staging").Config.StaticDomain())
+	assert.Equal(t, "static.garcon.app", envByName(t, "production").Config.StaticDomain())
+}
+
+func TestEdgeBucketsArePrivateEncryptedAndVersioned(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+			"BucketEncryption":               objectLike(map[string]any{}),
+			"VersioningConfiguration":        map[string]any{"Status": "Enabled"},
+			"LoggingConfiguration":           objectLike(map[string]any{"DestinationBucketName": map[string]any{"Ref": regexp("^StaticLogs")}}),
+		})
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+			"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(objectLike(map[string]any{
+				"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			}))}),
+		}, jsii.Number(2))
+	})
+}

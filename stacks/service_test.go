@@ -1,0 +1,393 @@
+package stacks_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/stacks"
+)
+
+func TestServiceClusterHasContainerInsights(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Service.Stack).HasResourceProperties(jsii.String("AWS::ECS::Cluster"), map[string]any{
+			"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "enhanced"}},
+		})
+	})
+}
+
+func TestServiceTaskDefinitionFollowsConfig(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		arch := "ARM64"
+		if env.Config.Service.Platform != "arm64" {
+			arch = "X86_64"
+		}
+		templateOf(env.Service.Stack).HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+			"Cpu":                     fmt.Sprint(env.Config.Service.CPU),
+			"Memory":                  fmt.Sprint(env.Config.Service.MemoryMiB),
+			"RequiresCompatibilities": []any{"FARGATE"},
+			"NetworkMode":             "awsvpc",
+			"RuntimePlatform":         map[string]any{"CpuArchitecture": arch, "OperatingSystemFamily": "LINUX"},
+			"ContainerDefinitions": []any{objectLike(map[string]any{
+				"Name":                   "api",
+				"Essential":              true,
+				"ReadonlyRootFilesystem": true,
+				"StopTimeout":            30,
+				"PortMappings":           []any{objectLike(map[string]any{"ContainerPort": 8080, "Protocol": "tcp"})},
+				"HealthCheck": objectLike(map[string]any{
+					"Command": []any{"CMD", "/garcon", "healthcheck"},
+				}),
+				"LogConfiguration": objectLike(map[string]any{
+					"LogDriver": "awslogs",
+					"Options":   objectLike(map[string]any{"mode": "non-blocking"}),
+				}),
+			})},
+		})
+	})
+}
+
+// containerDefinition returns the API container of the environment's task definition.
+func containerDefinition(t *testing.T, env *stacks.Environment) map[string]any {
+	t.Helper()
+	tasks := *templateOf(env.Service.Stack).FindResources(jsii.String("AWS::ECS::TaskDefinition"), nil)
+	require.Len(t, tasks, 1)
+	for _, raw := range tasks {
+		defs := (*raw)["Properties"].(map[string]any)["ContainerDefinitions"].([]any)
+		require.Len(t, defs, 1)
+		return defs[0].(map[string]any)
+	}
+	return nil
+}
+
+func TestServiceSecretsComeFromSecretsManagerOnly(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		def := containerDefinition(t, env)
+		secrets := map[string]any{}
+		for _, raw := range def["Secrets"].([]any) {
+			s := raw.(map[string]any)
+			secrets[s["Name"].(string)] = s["ValueFrom"]
+		}
+		assert.ElementsMatch(t, []string{"DB_CREDENTIALS", "REDIS_AUTH_TOKEN", "JWT_SECRET", "STRIPE_API_KEY", "GOOGLE_MAPS_API_KEY"}, keys(secrets))
+		for name, from := range secrets {
+			assert.Len(t, stackOutputNames(from), 1, "%s is a reference to a Data stack secret, not a value", name)
+		}
+		plain := map[string]any{}
+		for _, raw := range def["Environment"].([]any) {
+			e := raw.(map[string]any)
+			plain[e["Name"].(string)] = e["Value"]
+		}
+		for name := range secrets {
+			assert.NotContains(t, plain, name, "%s must never be plain environment", name)
+		}
+	})
+}
+
+func TestServiceEnvironmentWiresTheDataTier(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		vars := map[string]any{}
+		for _, raw := range containerDefinition(t, env)["Environment"].([]any) {
+			e := raw.(map[string]any)
+			vars[e["Name"].(string)] = e["Value"]
+		}
+		assert.Equal(t, env.Config.Name, vars["ENVIRONMENT"])
+		assert.Equal(t, "8080", vars["PORT"])
+		assert.Equal(t, "5433", vars["DB_PORT"])
+		assert.Equal(t, "garcon", vars["DB_NAME"])
+		assert.Equal(t, "verify-full", vars["DB_SSLMODE"])
+		assert.Equal(t, "6380", vars["REDIS_PORT"])
+		assert.Equal(t, "true", vars["REDIS_TLS"])
+		assert.Equal(t, env.Config.Region, vars["AWS_REGION"])
+		for _, name := range []string{"DB_WRITER_HOST", "DB_READER_HOST", "REDIS_HOST", "UPLOADS_BUCKET"} {
+			assert.Len(t, stackOutputNames(vars[name]), 1, "%s references the Data stack", name)
+		}
+		writer, reader := stackOutputNames(vars["DB_WRITER_HOST"]), stackOutputNames(vars["DB_READER_HOST"])
+		if env.Config.Database.ReadReplicas > 0 {
+			assert.NotEqual(t, writer, reader, "reads go to a replica")
+			assert.Contains(t, reader[0], "Replica1")
+		}
+	})
+}
+
+func TestServiceDeploysSafely(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
+			"LaunchType":                    "FARGATE",
+			"DesiredCount":                  env.Config.Service.MinTasks,
+			"HealthCheckGracePeriodSeconds": 60,
+			"DeploymentConfiguration": objectLike(map[string]any{
+				"MinimumHealthyPercent":    100,
+				"MaximumPercent":           200,
+				"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+				"Alarms": map[string]any{
+					"Enable":     true,
+					"Rollback":   true,
+					"AlarmNames": []any{map[string]any{"Ref": regexp("^ApiHttp5xxRateAlarm")}, map[string]any{"Ref": regexp("^ApiUnhealthyTargetsAlarm")}},
+				},
+			}),
+			"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": objectLike(map[string]any{"AssignPublicIp": "DISABLED"})},
+		})
+	})
+}
+
+func TestServiceDeploymentAlarmsWatch5xxRateAndUnhealthyTargets(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"Threshold":          5,
+			"ComparisonOperator": "GreaterThanThreshold",
+			"TreatMissingData":   "notBreaching",
+			"Metrics": arrayWith(objectLike(map[string]any{
+				"Expression": "IF(requests >= 20, 100 * (elb5xx + target5xx) / requests, 0)",
+			})),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName":         "UnHealthyHostCount",
+			"Namespace":          "AWS/ApplicationELB",
+			"Threshold":          1,
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		})
+	})
+}
+
+func TestLoadBalancerListenersRedirectHTTPAndServeModernTLS(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), jsii.Number(2))
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
+			"Port":     80,
+			"Protocol": "HTTP",
+			"DefaultActions": []any{map[string]any{"Type": "redirect", "RedirectConfig": map[string]any{
+				"Port": "443", "Protocol": "HTTPS", "StatusCode": "HTTP_301",
+			}}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
+			"Port":         443,
+			"Protocol":     "HTTPS",
+			"SslPolicy":    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+			"Certificates": []any{map[string]any{"CertificateArn": map[string]any{"Ref": regexp("^ApiCertificate")}}},
+		})
+	})
+}
+
+func TestLoadBalancerIsHardenedAndLogged(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		attrs := []any{
+			map[string]any{"Key": "deletion_protection.enabled", "Value": fmt.Sprint(env.Config.IsProduction())},
+			map[string]any{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+			map[string]any{"Key": "access_logs.s3.enabled", "Value": "true"},
+			map[string]any{"Key": "access_logs.s3.prefix", "Value": "alb/api"},
+		}
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), map[string]any{
+			"Scheme":                 "internet-facing",
+			"IpAddressType":          "dualstack",
+			"LoadBalancerAttributes": arrayWith(attrs...),
+		})
+	})
+}
+
+func TestCertificateIsDNSValidatedInTheHostedZone(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Service.Stack).HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), map[string]any{
+			"DomainName":       env.Config.APIDomain(),
+			"ValidationMethod": "DNS",
+			"DomainValidationOptions": []any{map[string]any{
+				"DomainName": env.Config.APIDomain(), "HostedZoneId": env.Config.DNS.HostedZoneID,
+			}},
+		})
+	})
+}
+
+func TestTargetGroupHealthChecksAndDrainsBeforeStopTimeout(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Service.Stack).HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), map[string]any{
+			"Port":                  8080,
+			"Protocol":              "HTTP",
+			"TargetType":            "ip",
+			"HealthCheckPath":       "/health",
+			"Matcher":               map[string]any{"HttpCode": "200"},
+			"TargetGroupAttributes": arrayWith(map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "20"}),
+		})
+	})
+}
+
+func TestDNSRecordsPointAtTheLoadBalancer(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		for _, typ := range []string{"A", "AAAA"} {
+			tpl.ResourcePropertiesCountIs(jsii.String("AWS::Route53::RecordSet"), map[string]any{
+				"Name":         env.Config.APIDomain() + ".",
+				"Type":         typ,
+				"HostedZoneId": env.Config.DNS.HostedZoneID,
+				"AliasTarget":  objectLike(map[string]any{"DNSName": assertions.Match_AnyValue()}),
+			}, jsii.Number(1))
+		}
+	})
+	assert.Equal(t, "staging-api.garcon.app", envByName(t, "staging").Config.APIDomain())
+	assert.Equal(t, "api.garcon.app", envByName(t, "production").Config.APIDomain())
+}
+
+func TestAutoScalingTracksCpuMemoryAndRequests(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalableTarget"), map[string]any{
+			"MinCapacity": env.Config.Service.MinTasks, "MaxCapacity": env.Config.Service.MaxTasks,
+		})
+		tpl.ResourceCountIs(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), jsii.Number(3))
+		for metric, target := range map[string]int{"ECSServiceAverageCPUUtilization": 60, "ECSServiceAverageMemoryUtilization": 70, "ALBRequestCountPerTarget": 1000} {
+			tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), map[string]any{
+				"PolicyType": "TargetTrackingScaling",
+				"TargetTrackingScalingPolicyConfiguration": objectLike(map[string]any{
+					"TargetValue":                   target,
+					"PredefinedMetricSpecification": objectLike(map[string]any{"PredefinedMetricType": metric}),
+				}),
+			})
+		}
+	})
+}
+
+func TestRegionalWafProtectsTheLoadBalancer(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		rules := []any{objectLike(map[string]any{
+			"Name": "rate-limit-per-ip", "Priority": 1, "Action": map[string]any{"Block": map[string]any{}},
+			"Statement": map[string]any{"RateBasedStatement": map[string]any{
+				"Limit": env.Config.Service.WafRateLimit, "AggregateKeyType": "IP", "EvaluationWindowSec": 300,
+			}},
+		})}
+		for _, group := range []string{"AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"} {
+			rules = append(rules, objectLike(map[string]any{
+				"Name":      group,
+				"Statement": map[string]any{"ManagedRuleGroupStatement": objectLike(map[string]any{"VendorName": "AWS", "Name": group})},
+			}))
+		}
+		tpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACL"), map[string]any{
+			"Scope":         "REGIONAL",
+			"DefaultAction": map[string]any{"Allow": map[string]any{}},
+			"Rules":         arrayWith(rules...),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACLAssociation"), map[string]any{
+			"ResourceArn": map[string]any{"Ref": regexp("^ApiLoadBalancer")},
+			"WebACLArn":   map[string]any{"Fn::GetAtt": []any{regexp("^WafAcl"), "Arn"}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::WAFv2::LoggingConfiguration"), map[string]any{
+			"RedactedFields": []any{map[string]any{"SingleHeader": map[string]any{"Name": "authorization"}}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+			"LogGroupName":    "aws-waf-logs-garcon-" + env.Config.Name + "-api",
+			"RetentionInDays": env.Config.Logs.RetentionDays,
+		})
+	})
+}
+
+// The exact ingress of every security group of the API: the load balancer from the
+// internet on 80/443, the tasks from the load balancer on 8080, the database and cache
+// from the tasks on their ports (rules live in the Service stack, which references the
+// Data stack's groups).
+func TestSecurityGroupIngressIsExactlyWhatTheAPINeeds(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"SecurityGroupIngress": assertions.Match_ArrayEquals(&[]any{
+				objectLike(map[string]any{"CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80, "IpProtocol": "tcp"}),
+				objectLike(map[string]any{"CidrIpv6": "::/0", "FromPort": 80, "ToPort": 80, "IpProtocol": "tcp"}),
+				objectLike(map[string]any{"CidrIp": "0.0.0.0/0", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp"}),
+				objectLike(map[string]any{"CidrIpv6": "::/0", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp"}),
+			}),
+		})
+		ingress := *tpl.FindResources(jsii.String("AWS::EC2::SecurityGroupIngress"), nil)
+		var rules []string
+		for _, raw := range ingress {
+			p := (*raw)["Properties"].(map[string]any)
+			rules = append(rules, fmt.Sprintf("%s<-%s:%s", groupName(p["GroupId"]), groupName(p["SourceSecurityGroupId"]), portName(p["FromPort"])))
+		}
+		assert.ElementsMatch(t, []string{
+			"ApiTaskSecurityGroup<-ApiLoadBalancerSecurityGroup:8080",
+			"DataStack:DatabaseSecurityGroup<-ApiTaskSecurityGroup:DataStack:DatabaseInstance.Endpoint.Port",
+			"DataStack:CacheSecurityGroup<-ApiTaskSecurityGroup:6380",
+		}, rules)
+	})
+}
+
+// groupName turns a security-group reference into a readable name: the logical id prefix
+// for groups of this stack, "DataStack:<output>" for the Data stack's.
+func groupName(ref any) string {
+	if outputs := stackOutputNames(ref); len(outputs) == 1 {
+		for _, prefix := range []string{"DatabaseSecurityGroup", "CacheSecurityGroup"} {
+			if strings.Contains(outputs[0], prefix) {
+				return "DataStack:" + prefix
+			}
+		}
+		return "DataStack:" + outputs[0]
+	}
+	if m, ok := ref.(map[string]any); ok {
+		if att, ok := m["Fn::GetAtt"].([]any); ok {
+			id := att[0].(string)
+			for _, prefix := range []string{"ApiTaskSecurityGroup", "ApiLoadBalancerSecurityGroup"} {
+				if strings.HasPrefix(id, prefix) {
+					return prefix
+				}
+			}
+			return id
+		}
+	}
+	return fmt.Sprint(ref)
+}
+
+// portName renders a port: a number, or the Data stack's database port attribute.
+func portName(port any) string {
+	if outputs := stackOutputNames(port); len(outputs) == 1 &&
+		strings.Contains(outputs[0], "DatabaseInstance") && strings.Contains(outputs[0], "EndpointPort") {
+		return "DataStack:DatabaseInstance.Endpoint.Port"
+	}
+	return fmt.Sprint(port)
+}
+
+func TestTaskRoleMayOnlyPutUploads(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		policies := *tpl.FindResources(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"Properties": objectLike(map[string]any{"Roles": []any{map[string]any{"Ref": regexp("^ApiTaskTaskRole")}}}),
+		})
+		require.Len(t, policies, 1, "one policy on the task role")
+		for _, raw := range policies {
+			statements := (*raw)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+			var actions []string
+			for _, s := range statements {
+				switch a := s.(map[string]any)["Action"].(type) {
+				case string:
+					actions = append(actions, a)
+				case []any:
+					for _, x := range a {
+						actions = append(actions, x.(string))
+					}
+				}
+			}
+			assert.ElementsMatch(t, []string{"s3:PutObject", "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectTagging",
+				"s3:PutObjectVersionTagging", "s3:Abort*", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Decrypt"}, actions)
+		}
+	})
+}
+
+func TestServiceStackOutputs(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		tpl.HasOutput(jsii.String("ApiUrl"), map[string]any{"Value": "https://" + env.Config.APIDomain()})
+		tpl.HasOutput(jsii.String("ClusterName"), map[string]any{"Value": map[string]any{"Ref": regexp("^ApiCluster")}})
+		tpl.HasOutput(jsii.String("ServiceName"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{regexp("^ApiService"), "Name"}}})
+	})
+}
+
+func keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
