@@ -153,10 +153,25 @@ type Logs struct {
 	FlowLogRetentionDays int
 }
 
-// Alarms routes alarm notifications.
+// Alarms routes alarm notifications and sets the thresholds that differ between
+// environments; the others are defaults of constructs/observability.
 type Alarms struct {
 	// Emails receive the alarm topic's notifications (at least one).
 	Emails []string
+	// HTTP5xxPercent is the share of 5xx answers (load balancer + targets) that alarms and
+	// rolls back a deployment (0.1–50).
+	HTTP5xxPercent float64
+	// P99LatencyMillis is the p99 target response time that alarms (50–30000).
+	P99LatencyMillis int
+	// DatabaseConnections alarms when the writer holds more connections (10–5000).
+	DatabaseConnections int
+	// DatabaseFreeStorageGiB alarms when less storage is free (1–1000).
+	DatabaseFreeStorageGiB int
+	// CacheConnections alarms when a Redis node holds more client connections (10–65000).
+	CacheConnections int
+	// WafBlockedPer5Minutes alarms when a web ACL blocks more requests in 5 minutes
+	// (10–10000000): an attack or a false positive to look at.
+	WafBlockedPer5Minutes int
 }
 
 // GitHub names the source of deployments.

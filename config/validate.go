@@ -253,6 +253,7 @@ func (e Environment) validateOperations(p *problems) {
 			p.addf("Alarms.Emails", "%q is not a plain e-mail address; allowed: name@example.com", addr)
 		}
 	}
+	e.validateThresholds(p)
 	if !repositoryPattern.MatchString(e.GitHub.Repository) {
 		p.addf("GitHub.Repository", "%q is invalid; allowed: \"owner/name\" without wildcards", e.GitHub.Repository)
 	}
@@ -264,6 +265,32 @@ func (e Environment) validateOperations(p *problems) {
 	}
 	if strings.TrimSpace(e.Tags.CostCenter) == "" {
 		p.addf("Tags.CostCenter", "empty; allowed: the finance cost centre code")
+	}
+}
+
+func (e Environment) validateThresholds(p *problems) {
+	a := e.Alarms
+	if a.HTTP5xxPercent < 0.1 || a.HTTP5xxPercent > 50 {
+		p.addf("Alarms.HTTP5xxPercent", "%g is out of range; allowed: 0.1 to 50", a.HTTP5xxPercent)
+	}
+	ranges := []struct {
+		field    string
+		value    int
+		min, max int
+	}{
+		{"Alarms.P99LatencyMillis", a.P99LatencyMillis, 50, 30000},
+		{"Alarms.DatabaseConnections", a.DatabaseConnections, 10, 5000},
+		{"Alarms.DatabaseFreeStorageGiB", a.DatabaseFreeStorageGiB, 1, 1000},
+		{"Alarms.CacheConnections", a.CacheConnections, 10, 65000},
+		{"Alarms.WafBlockedPer5Minutes", a.WafBlockedPer5Minutes, 10, 10_000_000},
+	}
+	for _, r := range ranges {
+		if r.value < r.min || r.value > r.max {
+			p.addf(r.field, "%d is out of range; allowed: %d to %d", r.value, r.min, r.max)
+		}
+	}
+	if a.DatabaseFreeStorageGiB >= e.Database.AllocatedStorageGiB && e.Database.AllocatedStorageGiB > 0 {
+		p.addf("Alarms.DatabaseFreeStorageGiB", "%d would alarm from the start; allowed: less than Database.AllocatedStorageGiB (%d)", a.DatabaseFreeStorageGiB, e.Database.AllocatedStorageGiB)
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -14,6 +16,7 @@ import (
 	"github.com/garcon/infrastructure/constructs/backup"
 	"github.com/garcon/infrastructure/constructs/cache"
 	"github.com/garcon/infrastructure/constructs/database"
+	"github.com/garcon/infrastructure/constructs/observability"
 	"github.com/garcon/infrastructure/constructs/secrets"
 	"github.com/garcon/infrastructure/constructs/storage"
 )
@@ -36,6 +39,10 @@ type DataStack struct {
 	Secrets *secrets.Secrets
 	// Backup is the AWS Backup plan copying into the DR vault.
 	Backup *backup.Plan
+	// AlarmTopic receives every alarm of the environment's primary region.
+	AlarmTopic *observability.AlarmTopic
+	// Alarms are the database and cache alarms.
+	Alarms []awscloudwatch.Alarm
 }
 
 // NewDataStack creates the data stack of env in vpc.
@@ -48,6 +55,7 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 	})
+	allowLogsToUse(stack, key)
 	db := database.New(stack, "Database", &database.Props{
 		Vpc:                    vpc,
 		InstanceClass:          env.Database.InstanceClass,
@@ -89,5 +97,31 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 		DRRegion:      env.DRRegion,
 		RemovalPolicy: removal,
 	})
-	return &DataStack{Stack: stack, Key: key, Database: db, Cache: redis, Storage: buckets, Secrets: appSecrets, Backup: plan}
+	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{Emails: env.Alarms.Emails, RemovalPolicy: removal})
+	notify := observability.Alarms{Topic: topic.Topic}
+	alarms := notify.DatabaseAlarms(stack, observability.DatabaseProps{
+		Instance: db.Instance, Replicas: db.Replicas,
+		MaxConnections: env.Alarms.DatabaseConnections, FreeStorageGiB: env.Alarms.DatabaseFreeStorageGiB,
+	})
+	alarms = append(alarms, notify.CacheAlarms(stack, observability.CacheProps{
+		ReplicationGroupID: redis.ReplicationGroup.Ref(), Nodes: 1 + env.Cache.Replicas, MaxConnections: env.Alarms.CacheConnections,
+	})...)
+	return &DataStack{Stack: stack, Key: key, Database: db, Cache: redis, Storage: buckets, Secrets: appSecrets, Backup: plan,
+		AlarmTopic: topic, Alarms: alarms}
+}
+
+// allowLogsToUse lets CloudWatch Logs of this account and region encrypt log groups with
+// key (the service stack's application and WAF logs, the cache slow log, the rotation log).
+func allowLogsToUse(stack awscdk.Stack, key awskms.Key) {
+	logGroups := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogsOfThisAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": logGroups}},
+	}), nil)
 }

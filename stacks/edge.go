@@ -5,12 +5,14 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/constructs/edge"
+	"github.com/garcon/infrastructure/constructs/observability"
 	"github.com/garcon/infrastructure/constructs/waf"
 )
 
@@ -32,6 +34,11 @@ type EdgeStack struct {
 	Edge *edge.Edge
 	// WebACL is the CLOUDFRONT-scope web ACL.
 	WebACL *waf.WebACL
+	// Alarms are the CDN's, the CloudFront WAF's and the external API probe's; CloudFront
+	// and Route 53 health checks publish their metrics in us-east-1 only.
+	Alarms []awscloudwatch.Alarm
+	// Probe checks https://<api host>/health from outside AWS's network.
+	Probe *observability.HealthProbe
 }
 
 // NewEdgeStack creates the edge stack of env in us-east-1.
@@ -58,9 +65,18 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment)
 		LogRetentionDays: env.Logs.RetentionDays,
 		RemovalPolicy:    removalPolicy(env),
 	})
+	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{Emails: env.Alarms.Emails, RemovalPolicy: removalPolicy(env)})
+	notify := observability.Alarms{Topic: topic.Topic}
+	probe := notify.NewHealthProbe(stack, "ApiProbe", env.APIDomain(), "/health")
+	alarms := []awscloudwatch.Alarm{
+		notify.CloudFront5xxAlarm(stack, assets.Distribution.DistributionId(), env.Alarms.HTTP5xxPercent),
+		notify.WafBlockedAlarm(stack, "WafBlockedSpike", acl.ACLMetric, nil, env.Alarms.WafBlockedPer5Minutes),
+		probe.Alarm,
+	}
+
 	output(stack, "AssetsBucketName", *assets.Assets.BucketName(), "Bucket the front-end pipeline uploads static assets to")
 	output(stack, "DistributionId", *assets.Distribution.DistributionId(), "CloudFront distribution to invalidate after an upload")
 	output(stack, "DistributionDomainName", *assets.Distribution.DistributionDomainName(), "CloudFront domain of the distribution")
 	output(stack, "StaticUrl", "https://"+assets.DomainName, "Public URL of the static assets")
-	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl}
+	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl, Alarms: alarms, Probe: probe}
 }

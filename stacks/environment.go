@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/constructs/observability"
 )
 
 // Environment is the CDK stage of one deployment environment and its stacks.
@@ -68,6 +69,9 @@ func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Envir
 		Env: &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(env.Region)},
 	})
 	tagEnvironment(stage, env)
+	awscdk.Aspects_Of(stage).Add(&observability.LambdaLogRetention{
+		Retention: retentionDays(env.Logs.RetentionDays), RemovalPolicy: removalPolicy(env),
+	}, nil)
 
 	network := NewNetworkStack(stage, "Network", env)
 	backupStack := NewBackupStack(stage, "Backup", env)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -15,6 +16,7 @@ import (
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/constructs/cache"
 	"github.com/garcon/infrastructure/constructs/database"
+	"github.com/garcon/infrastructure/constructs/observability"
 	"github.com/garcon/infrastructure/constructs/service"
 	"github.com/garcon/infrastructure/constructs/waf"
 )
@@ -26,6 +28,11 @@ type ServiceStack struct {
 	API *service.Service
 	// WebACL protects the load balancer.
 	WebACL *waf.WebACL
+	// Alarms are the API's alarms (deployment alarms included), the regional WAF's and the
+	// business KPI's.
+	Alarms []awscloudwatch.Alarm
+	// Dashboard shows the environment's golden signals and KPIs.
+	Dashboard awscloudwatch.Dashboard
 }
 
 // NewServiceStack creates the API of env from the image in appDir, wired to net and data.
@@ -68,11 +75,14 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 			"STRIPE_API_KEY":      localSecret(stack, "StripeApiKey", s.StripeAPIKey, dataKey),
 			"GOOGLE_MAPS_API_KEY": localSecret(stack, "GoogleMapsApiKey", s.GoogleMapsAPIKey, dataKey),
 		},
-		LogRetention: retentionDays(env.Logs.RetentionDays),
-		HostedZone:   zone,
-		HostName:     env.DNS.APIHost,
-		AccessLogs:   data.Storage.Logs,
-		Protected:    env.IsProduction(),
+		LogRetention:     retentionDays(env.Logs.RetentionDays),
+		LogEncryptionKey: dataKey,
+		HostedZone:       zone,
+		HostName:         env.DNS.APIHost,
+		AccessLogs:       data.Storage.Logs,
+		Protected:        env.IsProduction(),
+		// The same threshold alarms on operators and rolls back deployments.
+		Alarm5xxPercent: env.Alarms.HTTP5xxPercent,
 	})
 
 	// Least privilege, all through Connections and Grant*: the tasks reach the database
@@ -90,20 +100,43 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	}, jsii.Bool(true))
 
 	acl := waf.New(stack, "Waf", &waf.Props{
-		Scope:         waf.ScopeRegional,
-		Name:          fmt.Sprintf("garcon-%s-api", env.Name),
-		RateLimit:     env.Service.WafRateLimit,
-		LogRetention:  retentionDays(env.Logs.RetentionDays),
-		RemovalPolicy: removalPolicy(env),
+		Scope:            waf.ScopeRegional,
+		Name:             fmt.Sprintf("garcon-%s-api", env.Name),
+		RateLimit:        env.Service.WafRateLimit,
+		LogRetention:     retentionDays(env.Logs.RetentionDays),
+		LogEncryptionKey: dataKey,
+		RemovalPolicy:    removalPolicy(env),
 		// The API limits and validates request bodies itself (menus up to 1 MiB).
 		CountOnlyRules: []string{"SizeRestrictions_BODY"},
 	})
 	acl.Associate("LoadBalancerAssociation", api.LoadBalancer.LoadBalancerArn())
 
+	notify := observability.Alarms{Topic: data.AlarmTopic.Topic}
+	var alarms []awscloudwatch.Alarm
+	for _, deploymentAlarm := range api.DeploymentAlarms {
+		alarms = append(alarms, notify.Add(deploymentAlarm))
+	}
+	alarms = append(alarms, notify.APIAlarms(stack, observability.APIProps{
+		LoadBalancer: api.LoadBalancer, TargetGroup: api.TargetGroup, Service: api.Service, Cluster: api.Cluster,
+		MinTasks: env.Service.MinTasks, P99LatencyMillis: env.Alarms.P99LatencyMillis, Percent5xx: env.Alarms.HTTP5xxPercent,
+	})...)
+	alarms = append(alarms, notify.WafBlockedAlarm(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes))
+	// Staging sees too little traffic for a learned band; silence there must not page.
+	kpiMissing := awscloudwatch.TreatMissingData_NOT_BREACHING
+	if env.IsProduction() {
+		kpiMissing = awscloudwatch.TreatMissingData_BREACHING
+	}
+	alarms = append(alarms, notify.MenuViewsDropAlarm(stack, env.Name, kpiMissing))
+	dashboard := observability.NewDashboard(stack, "Dashboard", &observability.DashboardProps{
+		Environment: env.Name, LoadBalancer: api.LoadBalancer, TargetGroup: api.TargetGroup, Cluster: api.Cluster, Service: api.Service,
+		Database: db.Instance, Replicas: db.Replicas, CacheGroupID: redis.ReplicationGroup.Ref(), CacheNodes: 1 + env.Cache.Replicas,
+		Alarms: append(append([]awscloudwatch.Alarm{}, alarms...), data.Alarms...),
+	})
+
 	output(stack, "ApiUrl", "https://"+api.DomainName, "The API's public URL")
 	output(stack, "ClusterName", *api.Cluster.ClusterName(), "ECS cluster of the API")
 	output(stack, "ServiceName", *api.Service.ServiceName(), "ECS service of the API")
-	return &ServiceStack{Stack: stack, API: api, WebACL: acl}
+	return &ServiceStack{Stack: stack, API: api, WebACL: acl, Alarms: alarms, Dashboard: dashboard}
 }
 
 // localSecret references a Data-stack secret from this stack so that granting it to the

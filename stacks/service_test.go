@@ -139,7 +139,7 @@ func TestServiceDeploymentAlarmsWatch5xxRateAndUnhealthyTargets(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		tpl := templateOf(env.Service.Stack)
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-			"Threshold":          5,
+			"Threshold":          env.Config.Alarms.HTTP5xxPercent,
 			"ComparisonOperator": "GreaterThanThreshold",
 			"TreatMissingData":   "notBreaching",
 			"Metrics": arrayWith(objectLike(map[string]any{

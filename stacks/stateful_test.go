@@ -18,6 +18,7 @@ import (
 var pinnedStatefulIDs = map[string][]string{
 	"Network": {"AWS::EC2::VPC NetworkVpc7FB7348F"},
 	"Data": {
+		"AWS::KMS::Key AlarmTopicKeyBA1A4AA7",
 		"AWS::Backup::BackupVault BackupVaultADF21B19",
 		"AWS::ElastiCache::ReplicationGroup CacheReplicationGroupBFE59FF3",
 		"AWS::KMS::Key Key961B73FD",
@@ -32,6 +33,7 @@ var pinnedStatefulIDs = map[string][]string{
 		"AWS::SecretsManager::Secret {Stage}DataDatabaseInstanceSecret*3fdaad7efa858a3daf9490cf0a702aeb",
 	},
 	"Edge": {
+		"AWS::KMS::Key AlarmTopicKeyBA1A4AA7",
 		"AWS::S3::Bucket StaticAssets265B842E",
 		"AWS::S3::Bucket StaticLogs1F36FD7A",
 	},

@@ -108,6 +108,7 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 
 	slowLog := awslogs.NewLogGroup(c, jsii.String("SlowLog"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
+		EncryptionKey: p.EncryptionKey, // its key policy must admit CloudWatch Logs
 		RemovalPolicy: p.RemovalPolicy,
 	})
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -38,7 +39,8 @@ type Props struct {
 	ReadReplicas int
 	// BackupRetentionDays keeps automated backups, enabling point-in-time recovery (1–35).
 	BackupRetentionDays int
-	// EncryptionKey encrypts storage, Performance Insights and the master secret.
+	// EncryptionKey encrypts storage, Performance Insights, the master secret and the
+	// rotation function's log group (its policy must admit CloudWatch Logs).
 	EncryptionKey awskms.IKey
 	// LogRetention is how long exported PostgreSQL logs are kept.
 	LogRetention awslogs.RetentionDays
@@ -189,11 +191,38 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 
 	// The rotation function runs in the private subnets: it needs the database (granted
 	// here through Connections) and the Secrets Manager API (NAT or interface endpoint).
-	instance.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
+	rotation := instance.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
 		AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(30)),
 		VpcSubnets:         &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 	})
+	retainRotationLogs(c, rotation, p)
 	return db
+}
+
+// retainRotationLogs creates the log group of the rotation function before the function
+// exists: the function is deployed by a serverless application (outside this template)
+// under a name CDK chooses, and would otherwise log to a group that keeps logs forever.
+func retainRotationLogs(c constructs.Construct, rotation awssecretsmanager.SecretRotation, p Props) {
+	app, ok := rotation.Node().DefaultChild().(awssam.CfnApplication)
+	if !ok {
+		awscdk.Annotations_Of(c).AddError(jsii.String("database: the rotation is no longer a serverless application; revisit retainRotationLogs"))
+		return
+	}
+	functionName := ""
+	if params, ok := app.Parameters().(map[string]any); ok {
+		functionName, _ = params["functionName"].(string)
+	}
+	if functionName == "" {
+		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("database: the rotation application has no functionName parameter (%T)", app.Parameters())))
+		return
+	}
+	logGroup := awslogs.NewLogGroup(c, jsii.String("RotationLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/lambda/" + functionName),
+		Retention:     p.LogRetention,
+		EncryptionKey: p.EncryptionKey, // its key policy must admit CloudWatch Logs
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	app.Node().AddDependency(logGroup)
 }
 
 func newReplica(scope constructs.Construct, id string, source awsrds.DatabaseInstance, parameters awsrds.IParameterGroup,

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
@@ -22,6 +23,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/constructs/observability"
 )
 
 // Timing contract with the app (see app/README.md): the app finishes in-flight requests
@@ -61,6 +64,9 @@ type Props struct {
 	Secrets map[string]awsecs.Secret
 	// LogRetention is how long the container logs are kept.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the container logs; its policy must admit CloudWatch Logs.
+	// Default: no KMS encryption (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 	// HostedZone holds the API's DNS records and validates its certificate.
 	HostedZone awsroute53.IHostedZone
 	// HostName is the API's record name inside HostedZone, e.g. "api".
@@ -118,6 +124,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	})
 	logGroup := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
+		EncryptionKey: p.LogEncryptionKey,
 		RemovalPolicy: removal,
 	})
 	task := newTaskDefinition(c, p, logGroup)
@@ -283,18 +290,7 @@ func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificate
 func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbalancingv2.ApplicationLoadBalancer,
 	tg awselasticloadbalancingv2.ApplicationTargetGroup) []awscloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
-	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		// Below 20 requests a minute a single error is noise, not a failed deployment.
-		Expression: jsii.String("IF(requests >= 20, 100 * (elb5xx + target5xx) / requests, 0)"),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{
-			"requests":  alb.Metrics().RequestCount(sum),
-			"elb5xx":    alb.Metrics().HttpCodeElb(awselasticloadbalancingv2.HttpCodeElb_ELB_5XX_COUNT, sum),
-			"target5xx": alb.Metrics().HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, sum),
-		},
-		Label:  jsii.String("5xx rate (%)"),
-		Period: minute,
-	})
+	errorRate := observability.ErrorRate(alb)
 	rate := errorRate.CreateAlarm(c, jsii.String("Http5xxRateAlarm"), &awscloudwatch.CreateAlarmOptions{
 		AlarmDescription:   jsii.String(fmt.Sprintf("API answers more than %.0f%% 5xx: a deployment in progress rolls back", p.Alarm5xxPercent)),
 		Threshold:          jsii.Number(p.Alarm5xxPercent),

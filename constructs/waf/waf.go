@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -44,6 +45,9 @@ type Props struct {
 	RateLimit int
 	// LogRetention is how long WAF logs are kept.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the WAF logs; its policy must admit CloudWatch Logs.
+	// Default: no KMS encryption (CloudWatch Logs' own encryption).
+	LogEncryptionKey awskms.IKey
 	// RemovalPolicy applies to the log group.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
@@ -63,6 +67,8 @@ type WebACL struct {
 	LogGroup awslogs.LogGroup
 	// RateRuleMetric is the CloudWatch metric name of the rate-based rule.
 	RateRuleMetric string
+	// ACLMetric is the web ACL's metric name: the WebACL dimension of its AWS/WAFV2 metrics.
+	ACLMetric string
 }
 
 // New creates the web ACL and its logging.
@@ -121,12 +127,13 @@ func New(scope constructs.Construct, id string, props *Props) *WebACL {
 			VisibilityConfig: visibility(metric(group)),
 		})
 	}
+	aclMetric := metric("acl")
 	acl := awswafv2.NewCfnWebACL(c, jsii.String("Acl"), &awswafv2.CfnWebACLProps{
 		Scope:            jsii.String(string(props.Scope)),
 		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
 		Description:      jsii.String("Garcon " + props.Name + ": AWS managed rules and a per-IP rate limit"), // WAF descriptions are ASCII only
 		Rules:            &rules,
-		VisibilityConfig: visibility(metric("acl")),
+		VisibilityConfig: visibility(aclMetric),
 	})
 
 	// WAF only delivers to log groups whose name starts with "aws-waf-logs-": the name is
@@ -134,6 +141,7 @@ func New(scope constructs.Construct, id string, props *Props) *WebACL {
 	logGroup := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("aws-waf-logs-" + props.Name),
 		Retention:     props.LogRetention,
+		EncryptionKey: props.LogEncryptionKey,
 		RemovalPolicy: removal,
 	})
 	// WAF wants the log group ARN without the ":*" suffix LogGroupArn() carries.
@@ -151,7 +159,7 @@ func New(scope constructs.Construct, id string, props *Props) *WebACL {
 			SingleHeader: map[string]any{"Name": "authorization"},
 		}},
 	})
-	return &WebACL{Construct: c, ACL: acl, LogGroup: logGroup, RateRuleMetric: rateMetric}
+	return &WebACL{Construct: c, ACL: acl, LogGroup: logGroup, RateRuleMetric: rateMetric, ACLMetric: aclMetric}
 }
 
 // Associate attaches the (regional) ACL to a resource such as a load balancer.

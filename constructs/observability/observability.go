@@ -1,0 +1,144 @@
+// Package observability provides the alarm plumbing of an environment, in the shape of
+// cdk-monitoring-constructs (which has no Go build): an encrypted SNS topic per region,
+// an Alarms facade that creates every alarm with its actions and missing-data treatment,
+// and per-resource alarm sets (API, database, cache, edge, availability, business KPIs)
+// that the stacks declare next to the resource they watch.
+package observability
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// TopicProps configures an AlarmTopic.
+type TopicProps struct {
+	// Emails are subscribed to the topic (each must confirm the subscription once).
+	Emails []string
+	// RemovalPolicy applies to the topic's key.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// AlarmTopic is the KMS-encrypted SNS topic alarms of one region notify.
+type AlarmTopic struct {
+	constructs.Construct
+	// Topic receives ALARM and OK notifications.
+	Topic awssns.Topic
+	// Key encrypts the topic; CloudWatch may use it to publish.
+	Key awskms.Key
+}
+
+// NewAlarmTopic creates the topic, its key and the e-mail subscriptions.
+func NewAlarmTopic(scope constructs.Construct, id string, props *TopicProps) *AlarmTopic {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	if len(props.Emails) == 0 {
+		awscdk.Annotations_Of(c).AddError(jsii.String("observability: Emails is empty; allowed: one or more addresses"))
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Garçon alarm notifications"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+	})
+	// CloudWatch publishes alarm state changes to the encrypted topic with this key.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(c).Account()}},
+	}), nil)
+	topic := awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Garcon alarms"),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	for _, email := range props.Emails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+	return &AlarmTopic{Construct: c, Topic: topic, Key: key}
+}
+
+// Alarms creates alarms that notify Topic on ALARM and on OK. Every alarm of the project
+// goes through it, so none is left without actions.
+type Alarms struct {
+	// Topic is notified of every state change.
+	Topic awssns.ITopic
+}
+
+// Spec describes one alarm.
+type Spec struct {
+	// Description says what is wrong and what to look at first.
+	Description string
+	// Threshold is compared with the metric.
+	Threshold float64
+	// Comparison is how; e.g. GREATER_THAN_THRESHOLD.
+	Comparison awscloudwatch.ComparisonOperator
+	// Periods and DatapointsToAlarm: "DatapointsToAlarm out of Periods" breaching.
+	Periods int
+	// DatapointsToAlarm of the last Periods must breach.
+	DatapointsToAlarm int
+	// MissingData is chosen per alarm: an error rate with no traffic is fine
+	// (NOT_BREACHING); a health signal that stops reporting is not (BREACHING).
+	MissingData awscloudwatch.TreatMissingData
+}
+
+// Add wires the alarm's actions to the topic and returns it.
+func (a Alarms) Add(alarm awscloudwatch.Alarm) awscloudwatch.Alarm {
+	action := awscloudwatchactions.NewSnsAction(a.Topic)
+	alarm.AddAlarmAction(action)
+	alarm.AddOkAction(action)
+	return alarm
+}
+
+// New creates an alarm on metric as spec says, with actions.
+func (a Alarms) New(scope constructs.Construct, id string, metric awscloudwatch.IMetric, spec Spec) awscloudwatch.Alarm {
+	if spec.MissingData == "" {
+		panic(fmt.Sprintf("observability: alarm %s must choose how to treat missing data", id))
+	}
+	alarm := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		Metric:             metric,
+		AlarmDescription:   jsii.String(spec.Description),
+		Threshold:          jsii.Number(spec.Threshold),
+		ComparisonOperator: spec.Comparison,
+		EvaluationPeriods:  jsii.Number(max(spec.Periods, 1)),
+		DatapointsToAlarm:  jsii.Number(max(spec.DatapointsToAlarm, 1)),
+		TreatMissingData:   spec.MissingData,
+	})
+	return a.Add(alarm)
+}
+
+// Metric is a shorthand for a CloudWatch metric with a statistic and period.
+func Metric(namespace, name, statistic string, period awscdk.Duration, dimensions map[string]*string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(namespace),
+		MetricName:    jsii.String(name),
+		Statistic:     jsii.String(statistic),
+		Period:        period,
+		DimensionsMap: &dimensions,
+	})
+}
+
+// Minutes is a Duration of n minutes.
+func Minutes(n float64) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(n)) }
+
+// Greater alarms above the threshold; GreaterOrEqual, Less and LessOrEqual likewise.
+var (
+	Greater        = awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD
+	GreaterOrEqual = awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+	Less           = awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD
+	NotBreaching   = awscloudwatch.TreatMissingData_NOT_BREACHING
+	Breaching      = awscloudwatch.TreatMissingData_BREACHING
+)
