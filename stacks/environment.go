@@ -28,6 +28,8 @@ type Environment struct {
 	Service *ServiceStack
 	// Edge holds CloudFront and the static assets in us-east-1.
 	Edge *EdgeStack
+	// CICD holds the GitHub OIDC provider and the CI roles.
+	CICD *CICDStack
 }
 
 // Options are the inputs of Build that are not configuration.
@@ -80,7 +82,8 @@ func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Envir
 	data.AddStackDependency(backupStack.Stack, jsii.String("backup copies go to the DR vault"))
 	svc := NewServiceStack(stage, "Service", env, opts.AppDir, network, data)
 	edgeStack := NewEdgeStack(stage, "Edge", env)
-	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack}
+	ci := NewCICDStack(stage, "CICD", env)
+	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack, CICD: ci}
 }
 
 // tagEnvironment tags every taggable resource of the stage so cost reports split by

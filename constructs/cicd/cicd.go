@@ -1,0 +1,137 @@
+// Package cicd provides what GitHub Actions needs to reach an AWS account without
+// long-lived keys: the GitHub OIDC identity provider, a deploy role that may only assume
+// the CDK bootstrap roles, and a read-only role for `cdk diff` on pull requests.
+package cicd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// GitHubIssuer is GitHub Actions' OIDC token issuer.
+const GitHubIssuer = "token.actions.githubusercontent.com"
+
+// CDKQualifier is the default bootstrap qualifier (`cdk bootstrap` without --qualifier).
+const CDKQualifier = "hnb659fds"
+
+// Props configures GitHubAccess.
+type Props struct {
+	// Repository is "owner/name"; no wildcards.
+	Repository string
+	// DeployEnvironment is the GitHub environment whose jobs may deploy (its protection
+	// rules — required reviewers, allowed branch — are the approval gate).
+	DeployEnvironment string
+	// Regions are the regions the deploy role may reach the bootstrap roles in.
+	Regions []string
+	// StackNamePrefix limits the diff role to the environment's stacks, e.g. "Staging-".
+	StackNamePrefix string
+}
+
+// GitHubAccess is the OIDC provider and the roles GitHub Actions assumes.
+type GitHubAccess struct {
+	constructs.Construct
+	// Provider is the account's GitHub OIDC identity provider.
+	Provider awsiam.OidcProviderNative
+	// DeployRole is assumed by deploy jobs of DeployEnvironment; it can only assume the CDK
+	// bootstrap roles (deploy, file/image publishing, lookup).
+	DeployRole awsiam.Role
+	// DiffRole is assumed by pull-request jobs; it can only assume the CDK lookup role
+	// (read-only) and read CloudFormation stacks.
+	DiffRole awsiam.Role
+}
+
+// New creates the provider and the two roles.
+func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	if err := props.validate(); err != nil {
+		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
+	}
+	stack := awscdk.Stack_Of(c)
+	provider := awsiam.NewOidcProviderNative(c, jsii.String("GitHub"), &awsiam.OidcProviderNativeProps{
+		Url:       jsii.String("https://" + GitHubIssuer),
+		ClientIds: jsii.Strings("sts.amazonaws.com"),
+	})
+	// Exact subjects only (StringEquals): no other repository, branch or environment,
+	// and no wildcard, can ever match.
+	principal := func(subject string) awsiam.IPrincipal {
+		return awsiam.NewOpenIdConnectPrincipal(provider, &map[string]any{
+			"StringEquals": map[string]any{
+				GitHubIssuer + ":aud": "sts.amazonaws.com",
+				GitHubIssuer + ":sub": subject,
+			},
+		})
+	}
+	bootstrapRole := func(kind, region string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
+			ResourceName: jsii.String(fmt.Sprintf("cdk-%s-%s-role-%s-%s", CDKQualifier, kind, *stack.Account(), region)),
+		})
+	}
+
+	deploy := awsiam.NewRole(c, jsii.String("DeployRole"), &awsiam.RoleProps{
+		Description:        jsii.String(fmt.Sprintf("GitHub Actions deploys of %s (environment %s): may only assume the CDK bootstrap roles", props.Repository, props.DeployEnvironment)),
+		AssumedBy:          principal(fmt.Sprintf("repo:%s:environment:%s", props.Repository, props.DeployEnvironment)),
+		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
+	})
+	var deployTargets []*string
+	for _, region := range props.Regions {
+		for _, kind := range []string{"deploy", "file-publishing", "image-publishing", "lookup"} {
+			deployTargets = append(deployTargets, bootstrapRole(kind, region))
+		}
+	}
+	deploy.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("AssumeCdkBootstrapRoles"),
+		Actions:   jsii.Strings("sts:AssumeRole", "sts:TagSession"),
+		Resources: &deployTargets,
+	}))
+
+	diff := awsiam.NewRole(c, jsii.String("DiffRole"), &awsiam.RoleProps{
+		Description:        jsii.String(fmt.Sprintf("GitHub Actions cdk diff on pull requests of %s: read-only", props.Repository)),
+		AssumedBy:          principal(fmt.Sprintf("repo:%s:pull_request", props.Repository)),
+		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
+	})
+	var lookupRoles []*string
+	for _, region := range props.Regions {
+		lookupRoles = append(lookupRoles, bootstrapRole("lookup", region))
+	}
+	diff.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("AssumeCdkLookupRole"),
+		Actions:   jsii.Strings("sts:AssumeRole", "sts:TagSession"),
+		Resources: &lookupRoles,
+	}))
+	stacks := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudformation"), Region: jsii.String("*"), Resource: jsii.String("stack"),
+		ResourceName: jsii.String(props.StackNamePrefix + "*/*"),
+	})
+	diff.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadDeployedTemplates"),
+		Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"),
+		Resources: jsii.Strings(*stacks),
+	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(diff, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("cdk diff reads the templates of the environment's stacks (any region, generated ids); the actions are read-only."),
+			AppliesTo: &[]any{jsii.String("Resource::" + *stacks)}},
+	}, jsii.Bool(true))
+	return &GitHubAccess{Construct: c, Provider: provider, DeployRole: deploy, DiffRole: diff}
+}
+
+func (p *Props) validate() error {
+	owner, name, ok := strings.Cut(p.Repository, "/")
+	switch {
+	case !ok || owner == "" || name == "" || strings.ContainsAny(p.Repository, "*?"):
+		return fmt.Errorf("cicd: Repository %q; allowed: \"owner/name\" without wildcards", p.Repository)
+	case p.DeployEnvironment == "" || strings.ContainsAny(p.DeployEnvironment, "*?:"):
+		return fmt.Errorf("cicd: DeployEnvironment %q; allowed: a GitHub environment name without wildcards", p.DeployEnvironment)
+	case p.StackNamePrefix == "" || strings.ContainsAny(p.StackNamePrefix, "*?"):
+		return fmt.Errorf("cicd: StackNamePrefix %q; allowed: the environment's stack-name prefix without wildcards", p.StackNamePrefix)
+	case len(p.Regions) == 0:
+		return fmt.Errorf("cicd: Regions is empty; allowed: the regions the environment deploys to")
+	}
+	return nil
+}

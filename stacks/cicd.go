@@ -1,0 +1,44 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/constructs/cicd"
+)
+
+// CICDStack holds the GitHub OIDC provider and the roles CI assumes in the environment's
+// account. It is deployed once by hand (it grants CI its access), then by CI.
+type CICDStack struct {
+	awscdk.Stack
+	// Access is the provider and the deploy and diff roles.
+	Access *cicd.GitHubAccess
+}
+
+// NewCICDStack creates the CI access of env.
+func NewCICDStack(scope constructs.Construct, id string, env config.Environment) *CICDStack {
+	stack := awscdk.NewStack(scope, jsii.String(id), stackProps(env, "GitHub Actions OIDC provider and CI roles"))
+	access := cicd.New(stack, "GitHub", &cicd.Props{
+		Repository:        env.GitHub.Repository,
+		DeployEnvironment: env.Name,
+		Regions:           uniqueRegions(env.Region, env.DRRegion, EdgeRegion),
+		StackNamePrefix:   env.StageName + "-",
+	})
+	output(stack, "DeployRoleArn", *access.DeployRole.RoleArn(), "AWS_DEPLOY_ROLE_ARN of the GitHub environment "+env.Name)
+	output(stack, "DiffRoleArn", *access.DiffRole.RoleArn(), "AWS_DIFF_ROLE_ARN for pull-request diffs")
+	return &CICDStack{Stack: stack, Access: access}
+}
+
+func uniqueRegions(regions ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range regions {
+		if !seen[r] {
+			out = append(out, r)
+			seen[r] = true
+		}
+	}
+	return out
+}

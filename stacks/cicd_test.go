@@ -1,0 +1,142 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/stacks"
+)
+
+// role returns the properties of the CICD stack's role whose logical id starts with prefix.
+func role(t *testing.T, env *stacks.Environment, prefix string) map[string]any {
+	t.Helper()
+	for id, raw := range *templateOf(env.CICD.Stack).FindResources(jsii.String("AWS::IAM::Role"), nil) {
+		if strings.HasPrefix(id, prefix) {
+			return (*raw)["Properties"].(map[string]any)
+		}
+	}
+	t.Fatalf("no role %s*", prefix)
+	return nil
+}
+
+func trustCondition(t *testing.T, env *stacks.Environment, props map[string]any) map[string]any {
+	t.Helper()
+	providers := *templateOf(env.CICD.Stack).FindResources(jsii.String("AWS::IAM::OIDCProvider"), nil)
+	require.Len(t, providers, 1)
+	var providerID string
+	for id := range providers {
+		providerID = id
+	}
+	statements := props["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
+	require.Len(t, statements, 1)
+	st := statements[0].(map[string]any)
+	assert.Equal(t, "sts:AssumeRoleWithWebIdentity", st["Action"])
+	assert.Equal(t, map[string]any{"Federated": map[string]any{"Ref": providerID}}, st["Principal"], "federated by this account's GitHub provider")
+	require.Len(t, st["Condition"], 1, "StringEquals only: no StringLike that could take a wildcard")
+	return st["Condition"].(map[string]any)["StringEquals"].(map[string]any)
+}
+
+func TestGitHubOIDCProvider(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.CICD.Stack)
+		tpl.ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::OIDCProvider"), map[string]any{
+			"Url": "https://token.actions.githubusercontent.com", "ClientIdList": []any{"sts.amazonaws.com"},
+		})
+	})
+}
+
+func TestDeployRoleTrustsOnlyThisRepositoryAndEnvironment(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		cond := trustCondition(t, env, role(t, env, "GitHubDeployRole"))
+		assert.Equal(t, map[string]any{
+			"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+			"token.actions.githubusercontent.com:sub": fmt.Sprintf("repo:%s:environment:%s", env.Config.GitHub.Repository, env.Config.Name),
+		}, cond)
+	})
+}
+
+func TestDiffRoleTrustsOnlyPullRequestsOfThisRepository(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		cond := trustCondition(t, env, role(t, env, "GitHubDiffRole"))
+		assert.Equal(t, "repo:"+env.Config.GitHub.Repository+":pull_request", cond["token.actions.githubusercontent.com:sub"])
+	})
+}
+
+// policyOf returns the statements of the default policy of a role of the CICD stack.
+func policyOf(t *testing.T, env *stacks.Environment, rolePrefix string) []map[string]any {
+	t.Helper()
+	for id, raw := range *templateOf(env.CICD.Stack).FindResources(jsii.String("AWS::IAM::Policy"), nil) {
+		if strings.HasPrefix(id, rolePrefix) {
+			var out []map[string]any
+			for _, s := range (*raw)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				out = append(out, s.(map[string]any))
+			}
+			return out
+		}
+	}
+	t.Fatalf("no policy %s*", rolePrefix)
+	return nil
+}
+
+func TestDeployRoleMayOnlyAssumeCdkBootstrapRoles(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		statements := policyOf(t, env, "GitHubDeployRole")
+		require.Len(t, statements, 1)
+		assert.Equal(t, []any{"sts:AssumeRole", "sts:TagSession"}, statements[0]["Action"])
+		resources := statements[0]["Resources"]
+		if resources == nil {
+			resources = statements[0]["Resource"]
+		}
+		raw, _ := json.Marshal(resources)
+		for _, region := range []string{env.Config.Region, env.Config.DRRegion, "us-east-1"} {
+			for _, kind := range []string{"deploy", "file-publishing", "image-publishing", "lookup"} {
+				assert.Contains(t, string(raw), fmt.Sprintf(":role/cdk-hnb659fds-%s-role-%s-%s", kind, env.Config.Account, region))
+			}
+		}
+		assert.Equal(t, 12, strings.Count(string(raw), ":role/cdk-hnb659fds-"), "bootstrap roles of three regions and nothing else")
+		assert.NotContains(t, string(raw), "*")
+	})
+}
+
+func TestDiffRoleIsReadOnly(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		var actions []string
+		for _, st := range policyOf(t, env, "GitHubDiffRole") {
+			for _, a := range st["Action"].([]any) {
+				actions = append(actions, a.(string))
+			}
+			raw, _ := json.Marshal(st["Resource"])
+			if strings.Contains(string(raw), "cloudformation") {
+				assert.Contains(t, string(raw), ":stack/"+env.Config.StageName+"-*/*", "only this environment's stacks")
+			} else {
+				assert.Contains(t, string(raw), "cdk-hnb659fds-lookup-role-", "only the read-only lookup role")
+			}
+		}
+		assert.ElementsMatch(t, []string{"sts:AssumeRole", "sts:TagSession", "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"}, actions)
+	})
+}
+
+// No IAM user, access key or other long-lived credential anywhere in the app.
+func TestNoLongLivedCredentialsAnywhere(t *testing.T) {
+	for _, stack := range allStacks() {
+		tpl := templateOf(stack)
+		for _, typ := range []string{"AWS::IAM::User", "AWS::IAM::AccessKey", "AWS::IAM::UserToGroupAddition"} {
+			tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0))
+		}
+	}
+}
+
+func TestCICDStackOutputsTheRoleArns(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.CICD.Stack)
+		tpl.HasOutput(jsii.String("DeployRoleArn"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{regexp("^GitHubDeployRole"), "Arn"}}})
+		tpl.HasOutput(jsii.String("DiffRoleArn"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{regexp("^GitHubDiffRole"), "Arn"}}})
+	})
+}
