@@ -63,3 +63,30 @@ bench: deps ## Median wall time and peak memory of a full offline synth (5 runs)
 
 clean: ## Remove synthesized output
 	rm -rf cdk.out
+
+# --- CI/CD tooling (docs/ci-cd.md) ---------------------------------------------------
+
+ACTIONLINT_VERSION := v1.7.12
+GOVULNCHECK_VERSION := v1.9.0
+
+.PHONY: guard synth-base actionlint vulncheck
+
+guard: ## Fail if HEAD (default cdk.out) would delete or replace a stateful resource of BASE: make guard BASE=<dir>
+	@if [ -z "$(BASE)" ]; then echo "usage: make guard BASE=<base cloud assembly> [HEAD=cdk.out]   (make synth-base makes one)"; exit 2; fi
+	go run ./tools/stateguard -base "$(BASE)" -head "$(or $(HEAD),cdk.out)"
+
+synth-base: deps ## Synthesize git REF (default origin/main) into DIR (default .tools/cdk.base.out) for make guard
+	bash scripts/synth-ref.sh "$(or $(REF),origin/main)" "$(or $(DIR),.tools/cdk.base.out)"
+
+.tools/bin/actionlint-$(ACTIONLINT_VERSION):
+	GOBIN=$(CURDIR)/.tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	touch $@
+
+actionlint: .tools/bin/actionlint-$(ACTIONLINT_VERSION) ## Lint the workflows (actionlint; shellcheck on run: blocks and scripts/)
+	actionlint
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh; \
+	else echo "shellcheck is not installed: run: blocks and scripts/ were not checked (apt-get install shellcheck)"; fi
+
+vulncheck: ## govulncheck both modules (needs network access to vuln.go.dev)
+	go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
+	cd app && go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -27,7 +29,7 @@ func NewCICDStack(scope constructs.Construct, id string, env config.Environment)
 		StackNamePrefix:   env.StageName + "-",
 	})
 	output(stack, "DeployRoleArn", *access.DeployRole.RoleArn(), "AWS_DEPLOY_ROLE_ARN of the GitHub environment "+env.Name)
-	output(stack, "DiffRoleArn", *access.DiffRole.RoleArn(), "AWS_DIFF_ROLE_ARN for pull-request diffs")
+	output(stack, "DiffRoleArn", *access.DiffRole.RoleArn(), "Repository variable AWS_DIFF_ROLE_ARN_"+strings.ToUpper(env.Name)+" for pull-request diffs")
 	return &CICDStack{Stack: stack, Access: access}
 }
 
