@@ -119,7 +119,7 @@ func TestServiceDeploysSafely(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
 			"LaunchType":                    "FARGATE",
 			"DesiredCount":                  env.Config.Service.MinTasks,
-			"HealthCheckGracePeriodSeconds": 60,
+			"HealthCheckGracePeriodSeconds": 90,
 			"DeploymentConfiguration": objectLike(map[string]any{
 				"MinimumHealthyPercent":    100,
 				"MaximumPercent":           200,

@@ -149,8 +149,9 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		MinHealthyPercent: jsii.Number(100),
 		MaxHealthyPercent: jsii.Number(200),
 		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		// Migrations run at start; give a new task time before health checks count.
-		HealthCheckGracePeriod:      awscdk.Duration_Seconds(jsii.Number(60)),
+		// Migrations run at start and may wait up to 60 s for the lock another task holds;
+		// give a new task that long before health checks count.
+		HealthCheckGracePeriod:      awscdk.Duration_Seconds(jsii.Number(90)),
 		AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
 		PropagateTags:               awsecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:        jsii.Bool(true),
@@ -220,7 +221,7 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 			Interval:    awscdk.Duration_Seconds(jsii.Number(15)),
 			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
 			Retries:     jsii.Number(3),
-			StartPeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(60)),
 		},
 		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(StopTimeout)),
 		ReadonlyRootFilesystem: jsii.Bool(true),
