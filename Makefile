@@ -90,3 +90,16 @@ actionlint: .tools/bin/actionlint-$(ACTIONLINT_VERSION) ## Lint the workflows (a
 vulncheck: ## govulncheck both modules (needs network access to vuln.go.dev)
 	go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
 	cd app && go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
+
+# --- Cost estimate and architecture diagram (tools/costestimate, tools/diagram) -----------
+
+.PHONY: cost diagram diagram-check
+
+cost: synth ## Monthly cost estimate of each environment (COMPARE=<base cdk.out> prints the delta, FORMAT=markdown)
+	go run ./tools/costestimate --format "$(or $(FORMAT),text)" $(if $(COMPARE),--compare "$(COMPARE)") cdk.out
+
+diagram: synth ## Regenerate docs/architecture.dot and .svg from a fresh synth (needs Graphviz: apt-get install graphviz)
+	go run ./tools/diagram -dot docs/architecture.dot -svg docs/architecture.svg cdk.out
+
+diagram-check: ## Fail if docs/architecture.dot is not what the current cdk.out gives (run make synth first)
+	go run ./tools/diagram -check -dot docs/architecture.dot cdk.out

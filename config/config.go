@@ -57,6 +57,9 @@ type Environment struct {
 	GitHub GitHub
 	// Tags are the cost-allocation tags put on every resource of the environment.
 	Tags Tags
+	// Usage are the monthly traffic and storage assumptions the cost estimate
+	// (tools/costestimate) prices usage-based charges with; nothing is deployed from them.
+	Usage Usage
 }
 
 // Network configures the VPC.
@@ -188,6 +191,36 @@ type Tags struct {
 	Owner string
 	// CostCenter is the finance cost centre the bill is split by.
 	CostCenter string
+}
+
+// Usage is what an environment is assumed to consume in a month. Only the cost estimate
+// reads it: the templates say what is provisioned, these numbers say how much of the
+// usage-priced services (requests, data, storage) it uses. Update them from the bill.
+type Usage struct {
+	// APIRequestsMillions is the number of requests to the API per month, in millions; the
+	// regional WAF inspects each of them (0–100000).
+	APIRequestsMillions float64
+	// LoadBalancerLCU is the average number of load balancer capacity units the ALB consumes
+	// each hour (an LCU is 25 new connections/s, 3,000 active connections, 1 GB/h processed
+	// or 1,000 rule evaluations/s, whichever is highest) (0–10000).
+	LoadBalancerLCU float64
+	// StaticRequestsMillions is the number of HTTPS requests to CloudFront per month, in
+	// millions; the CloudFront WAF inspects each of them (0–100000).
+	StaticRequestsMillions float64
+	// CloudFrontGBOut is the data CloudFront sends to viewers per month, in GB (0–1000000).
+	CloudFrontGBOut float64
+	// NATGBProcessed is the data all NAT gateways of the environment process per month
+	// together, in GB (0–1000000).
+	NATGBProcessed float64
+	// LogsGBIngested is the data ingested into CloudWatch Logs per month (application, VPC
+	// flow, database, WAF and Container Insights logs together), in GB (0–1000000).
+	LogsGBIngested float64
+	// BackupGB is the data each backup vault holds (the primary vault and its DR copy each),
+	// in GB-month; the same amount is assumed copied across regions each month (0–1000000).
+	BackupGB float64
+	// S3GB is the data stored in all of the environment's S3 buckets together, in GB-month
+	// (0–1000000).
+	S3GB float64
 }
 
 // APIDomain is the fully qualified API host name, e.g. "api.garcon.app".

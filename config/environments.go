@@ -65,6 +65,17 @@ func Staging() Environment {
 		},
 		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "develop"},
 		Tags:   Tags{Owner: "platform", CostCenter: "CC-1042-STAGING"},
+		// Test traffic from the team and CI: a few requests a second at peak.
+		Usage: Usage{
+			APIRequestsMillions:    0.5,
+			LoadBalancerLCU:        0.2,
+			StaticRequestsMillions: 0.5,
+			CloudFrontGBOut:        5,
+			NATGBProcessed:         20,
+			LogsGBIngested:         5,
+			BackupGB:               30,
+			S3GB:                   5,
+		},
 	}
 }
 
@@ -125,6 +136,17 @@ func Production() Environment {
 		},
 		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "main"},
 		Tags:   Tags{Owner: "platform", CostCenter: "CC-1042-PRODUCTION"},
+		// Launch forecast: about 1 M API requests a day, menus and images served by CloudFront.
+		Usage: Usage{
+			APIRequestsMillions:    30,
+			LoadBalancerLCU:        2,
+			StaticRequestsMillions: 60,
+			CloudFrontGBOut:        300,
+			NATGBProcessed:         100,
+			LogsGBIngested:         60,
+			BackupGB:               300,
+			S3GB:                   200,
+		},
 	}
 }
 

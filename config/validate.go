@@ -64,6 +64,7 @@ func (e Environment) Validate() error {
 	e.validateService(p)
 	e.validateEdge(p)
 	e.validateOperations(p)
+	e.validateUsage(p)
 	return errors.Join(p.errs...)
 }
 
@@ -294,6 +295,39 @@ func (e Environment) validateThresholds(p *problems) {
 	}
 }
 
+// maxMillionRequests and maxUsageGB are sanity ceilings for Usage: far above anything this
+// application will see, low enough to catch a value entered in the wrong unit.
+const (
+	maxMillionRequests = 100_000
+	maxUsageGB         = 1_000_000
+	maxLCU             = 10_000
+)
+
+func (e Environment) validateUsage(p *problems) {
+	u := e.Usage
+	ranges := []struct {
+		field string
+		value float64
+		max   float64
+		unit  string
+	}{
+		{"Usage.APIRequestsMillions", u.APIRequestsMillions, maxMillionRequests, "million requests per month"},
+		{"Usage.LoadBalancerLCU", u.LoadBalancerLCU, maxLCU, "LCUs on average"},
+		{"Usage.StaticRequestsMillions", u.StaticRequestsMillions, maxMillionRequests, "million requests per month"},
+		{"Usage.CloudFrontGBOut", u.CloudFrontGBOut, maxUsageGB, "GB per month"},
+		{"Usage.NATGBProcessed", u.NATGBProcessed, maxUsageGB, "GB per month"},
+		{"Usage.LogsGBIngested", u.LogsGBIngested, maxUsageGB, "GB per month"},
+		{"Usage.BackupGB", u.BackupGB, maxUsageGB, "GB-month"},
+		{"Usage.S3GB", u.S3GB, maxUsageGB, "GB-month"},
+	}
+	for _, r := range ranges {
+		// Written so that NaN fails too.
+		if !(r.value >= 0 && r.value <= r.max) {
+			p.addf(r.field, "%s is out of range; allowed: 0 to %s (%s)", plain(r.value), plain(r.max), r.unit)
+		}
+	}
+}
+
 // ValidateAll validates every environment and the rules between them (unique names,
 // stage names and API hosts), returning all problems joined.
 func ValidateAll(envs []Environment) error {
@@ -346,6 +380,9 @@ func joinInts(values []int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// plain formats a float without an exponent, so limits read as "1000000", not "1e+06".
+func plain(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func rangeStep(from, to, step int) []int {
 	var out []int

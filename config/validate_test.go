@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -101,6 +102,15 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"wildcard branch", config.Production, func(e *config.Environment) { e.GitHub.Branch = "release/*" }, []string{"production: GitHub.Branch:", "without wildcards"}},
 		{"owner", config.Staging, func(e *config.Environment) { e.Tags.Owner = " " }, []string{"staging: Tags.Owner:", "team"}},
 		{"cost centre", config.Staging, func(e *config.Environment) { e.Tags.CostCenter = "" }, []string{"staging: Tags.CostCenter:", "cost centre"}},
+		{"negative api requests", config.Staging, func(e *config.Environment) { e.Usage.APIRequestsMillions = -1 }, []string{"staging: Usage.APIRequestsMillions:", "allowed: 0 to 100000 (million requests per month)"}},
+		{"api requests not in millions", config.Production, func(e *config.Environment) { e.Usage.APIRequestsMillions = 30_000_000 }, []string{"production: Usage.APIRequestsMillions:", "0 to 100000"}},
+		{"lcu", config.Production, func(e *config.Environment) { e.Usage.LoadBalancerLCU = -0.5 }, []string{"production: Usage.LoadBalancerLCU:", "0 to 10000"}},
+		{"static requests", config.Staging, func(e *config.Environment) { e.Usage.StaticRequestsMillions = 1e6 }, []string{"staging: Usage.StaticRequestsMillions:", "1000000 is out of range; allowed: 0 to 100000"}},
+		{"cloudfront gb", config.Staging, func(e *config.Environment) { e.Usage.CloudFrontGBOut = -5 }, []string{"staging: Usage.CloudFrontGBOut:", "0 to 1000000 (GB per month)"}},
+		{"nat gb", config.Production, func(e *config.Environment) { e.Usage.NATGBProcessed = 2e6 }, []string{"production: Usage.NATGBProcessed:", "2000000 is out of range; allowed: 0 to 1000000"}},
+		{"logs gb nan", config.Staging, func(e *config.Environment) { e.Usage.LogsGBIngested = math.NaN() }, []string{"staging: Usage.LogsGBIngested:", "NaN is out of range"}},
+		{"backup gb", config.Staging, func(e *config.Environment) { e.Usage.BackupGB = -1 }, []string{"staging: Usage.BackupGB:", "(GB-month)"}},
+		{"s3 gb", config.Production, func(e *config.Environment) { e.Usage.S3GB = math.Inf(1) }, []string{"production: Usage.S3GB:", "+Inf is out of range"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
+)
+
+// realAssembly is the synthesized app named by GARCON_CDK_OUT (CI sets it after make synth).
+func realAssembly(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("GARCON_CDK_OUT")
+	if dir == "" {
+		t.Skip("GARCON_CDK_OUT is not set: run `make synth`, then GARCON_CDK_OUT=$PWD/cdk.out go test ./tools/costestimate/...")
+	}
+	return dir
+}
+
+func estimateReal(t *testing.T, dir string) *Estimate {
+	t.Helper()
+	asm, err := cloudassembly.Load(dir)
+	require.NoError(t, err)
+	prices, err := LoadPrices()
+	require.NoError(t, err)
+	est, err := Run(asm, prices, ConfigAssumptions(config.All()))
+	require.NoError(t, err)
+	return est
+}
+
+func TestRealAppEstimateIsStable(t *testing.T) {
+	dir := realAssembly(t)
+	render := func() string {
+		var out bytes.Buffer
+		w, err := newDocWriter("markdown", &out)
+		require.NoError(t, err)
+		prices, err := LoadPrices()
+		require.NoError(t, err)
+		require.NoError(t, RenderEstimate(w, estimateReal(t, dir), prices, 5))
+		return out.String()
+	}
+	first := render()
+	assert.Equal(t, first, render(), "two runs over the same assembly must print the same report")
+
+	// Resource lines sorted by stack and logical id, then the environment-wide usage lines.
+	est := estimateReal(t, dir)
+	for _, e := range est.Envs {
+		for i := 1; i < len(e.Lines); i++ {
+			prev, cur := e.Lines[i-1], e.Lines[i]
+			prevUsage, curUsage := prev.Type == "usage", cur.Type == "usage"
+			inOrder := (!prevUsage && curUsage) ||
+				(prevUsage == curUsage && (prev.Stack < cur.Stack || (prev.Stack == cur.Stack && prev.LogicalID < cur.LogicalID)))
+			assert.True(t, inOrder, "%s: lines out of order at %s/%s", e.Name, cur.Stack, cur.LogicalID)
+		}
+	}
+}
+
+func TestRealAppStagingCostsLessThanProduction(t *testing.T) {
+	est := estimateReal(t, realAssembly(t))
+	staging, production := est.Env("Staging"), est.Env("Production")
+	require.NotNil(t, staging)
+	require.NotNil(t, production)
+	assert.Less(t, staging.Total(), production.Total())
+	assert.Positive(t, staging.Total())
+}
+
+// Every resource of the real app has a price, a reason to be free, or a line that covers
+// it: a new resource type makes this fail until someone decides how to price it.
+func TestRealAppHasNothingUnpriced(t *testing.T) {
+	for _, e := range estimateReal(t, realAssembly(t)).Envs {
+		assert.Empty(t, e.NotPriced, e.Name)
+	}
+}
+
+// The app's shape as config describes it shows up in the lines: one NAT gateway per
+// configured gateway, Multi-AZ only where config asks for it, interface endpoints only in
+// production.
+func TestRealAppLinesFollowConfig(t *testing.T) {
+	est := estimateReal(t, realAssembly(t))
+	for _, env := range config.All() {
+		e := est.Env(env.StageName)
+		require.NotNil(t, e, env.StageName)
+		counts := map[string]int{}
+		multiAZ := false
+		for _, l := range e.Lines {
+			counts[l.Type]++
+			if l.Type == "AWS::RDS::DBInstance" && !multiAZ {
+				multiAZ = bytes.Contains([]byte(l.Basis), []byte("Multi-AZ"))
+			}
+		}
+		assert.Equal(t, env.Network.NatGateways, counts["AWS::EC2::NatGateway"], env.Name)
+		assert.Equal(t, 1+env.Database.ReadReplicas, counts["AWS::RDS::DBInstance"], env.Name)
+		assert.Equal(t, env.Database.MultiAZ, multiAZ, env.Name)
+		endpoints := 1 // the S3 gateway endpoint
+		if env.Network.InterfaceEndpoints {
+			endpoints += 4
+		}
+		assert.Equal(t, endpoints, counts["AWS::EC2::VPCEndpoint"], env.Name)
+	}
+}
