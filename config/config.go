@@ -17,6 +17,14 @@ const (
 	PlatformAMD64 Platform = "amd64"
 )
 
+// Deployment strategies of Service.Deployment.
+const (
+	// DeploymentRolling replaces tasks in place, rolled back by the circuit breaker or alarms.
+	DeploymentRolling = "rolling"
+	// DeploymentCanary shifts a slice of traffic to the new revision first (ECS native canary).
+	DeploymentCanary = "canary"
+)
+
 // Environment is everything the stacks of one deployment environment need.
 // Every field is required unless its comment says otherwise.
 type Environment struct {
@@ -136,6 +144,10 @@ type Service struct {
 	Platform Platform
 	// WafRateLimit is the per-IP request limit per 5 minutes of the regional WAF (100–2,000,000,000).
 	WafRateLimit int
+	// Deployment is how new revisions roll out: "rolling" (replace tasks, circuit breaker
+	// and alarm rollback) or "canary" (ECS native canary: 10 % of the traffic for 10
+	// minutes on the new revision, instant rollback on alarm).
+	Deployment string
 }
 
 // Edge configures CloudFront.

@@ -222,6 +222,9 @@ func (e Environment) validateService(p *problems) {
 	if s.Platform != PlatformARM64 && s.Platform != PlatformAMD64 {
 		p.addf("Service.Platform", "%q is not supported; allowed: %q, %q", s.Platform, PlatformARM64, PlatformAMD64)
 	}
+	if s.Deployment != DeploymentRolling && s.Deployment != DeploymentCanary {
+		p.addf("Service.Deployment", "%q is not a deployment strategy; allowed: %q, %q", s.Deployment, DeploymentRolling, DeploymentCanary)
+	}
 	if s.WafRateLimit < 100 || s.WafRateLimit > 2_000_000_000 {
 		p.addf("Service.WafRateLimit", "%d is out of range; allowed: 100 to 2000000000 requests per 5 minutes per IP", s.WafRateLimit)
 	}

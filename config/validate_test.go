@@ -85,6 +85,7 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"production one task", config.Production, func(e *config.Environment) { e.Service.MinTasks = 1 }, []string{"production: Service.MinTasks:", "at least 2"}},
 		{"max below min", config.Staging, func(e *config.Environment) { e.Service.MaxTasks = 0 }, []string{"staging: Service.MaxTasks:", "MinTasks (1) to 100"}},
 		{"platform", config.Staging, func(e *config.Environment) { e.Service.Platform = "x86" }, []string{"staging: Service.Platform:", `"arm64", "amd64"`}},
+		{"deployment", config.Production, func(e *config.Environment) { e.Service.Deployment = "blue-green" }, []string{"production: Service.Deployment:", `"rolling", "canary"`}},
 		{"waf limit", config.Staging, func(e *config.Environment) { e.Service.WafRateLimit = 10 }, []string{"staging: Service.WafRateLimit:", "100 to 2000000000"}},
 		{"price class", config.Staging, func(e *config.Environment) { e.Edge.PriceClass = "cheap" }, []string{"staging: Edge.PriceClass:", "PriceClass_100, PriceClass_200, PriceClass_All"}},
 		{"edge waf limit", config.Production, func(e *config.Environment) { e.Edge.WafRateLimit = 0 }, []string{"production: Edge.WafRateLimit:", "100 to 2000000000"}},

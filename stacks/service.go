@@ -81,6 +81,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 		HostName:         env.DNS.APIHost,
 		AccessLogs:       data.Storage.Logs,
 		Protected:        env.IsProduction(),
+		Canary:           env.Service.Deployment == config.DeploymentCanary,
 		// The same threshold alarms on operators and rolls back deployments.
 		Alarm5xxPercent: env.Alarms.HTTP5xxPercent,
 	})

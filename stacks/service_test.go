@@ -146,11 +146,62 @@ func TestServiceDeploymentAlarmsWatch5xxRateAndUnhealthyTargets(t *testing.T) {
 				"Expression": "IF(requests >= 20, 100 * (elb5xx + target5xx) / requests, 0)",
 			})),
 		})
-		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-			"MetricName":         "UnHealthyHostCount",
-			"Namespace":          "AWS/ApplicationELB",
-			"Threshold":          1,
-			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		unhealthy := map[string]any{"Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold"}
+		if env.Config.Service.Deployment == "canary" {
+			// The new revision's tasks are in the canary group during a deployment: both count.
+			unhealthy["Metrics"] = arrayWith(objectLike(map[string]any{"Expression": "MAX([main, canary])"}))
+		} else {
+			unhealthy["MetricName"], unhealthy["Namespace"] = "UnHealthyHostCount", "AWS/ApplicationELB"
+		}
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), unhealthy)
+	})
+}
+
+func TestProductionDeploysByCanaryStagingRolls(t *testing.T) {
+	assert.Equal(t, "canary", envByName(t, "production").Config.Service.Deployment)
+	assert.Equal(t, "rolling", envByName(t, "staging").Config.Service.Deployment)
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Service.Stack)
+		if env.Config.Service.Deployment != "canary" {
+			tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
+				"DeploymentConfiguration": objectLike(map[string]any{"Strategy": absent(), "CanaryConfiguration": absent()}),
+				"LoadBalancers":           []any{map[string]any{"ContainerName": "api", "ContainerPort": 8080, "TargetGroupArn": assertions.Match_AnyValue()}},
+			})
+			tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), jsii.Number(1))
+			return
+		}
+		tpl.ResourceCountIs(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), jsii.Number(2))
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
+			"DeploymentConfiguration": objectLike(map[string]any{
+				"Strategy":            "CANARY",
+				"CanaryConfiguration": map[string]any{"CanaryPercent": 10, "CanaryBakeTimeInMinutes": 10},
+				// Alarms and the circuit breaker still roll a canary back.
+				"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+				"MinimumHealthyPercent":    100,
+			}),
+			"LoadBalancers": []any{map[string]any{
+				"ContainerName":  "api",
+				"ContainerPort":  8080,
+				"TargetGroupArn": map[string]any{"Ref": regexp("^ApiTargets")},
+				"AdvancedConfiguration": map[string]any{
+					"AlternateTargetGroupArn": map[string]any{"Ref": regexp("^ApiCanaryTargets")},
+					"ProductionListenerRule":  map[string]any{"Ref": regexp("^ApiProductionRule")},
+					"RoleArn":                 map[string]any{"Fn::GetAtt": []any{regexp("^ApiServiceCanaryRole"), "Arn"}},
+				},
+			}},
+		})
+		// Production traffic goes through one rule whose weights ECS moves (100/0 at rest);
+		// anything else gets a JSON 404 from the load balancer.
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::ListenerRule"), map[string]any{
+			"Conditions": []any{map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/*"}}}},
+			"Actions": []any{map[string]any{"Type": "forward", "ForwardConfig": map[string]any{"TargetGroups": []any{
+				map[string]any{"TargetGroupArn": map[string]any{"Ref": regexp("^ApiTargets")}, "Weight": 100},
+				map[string]any{"TargetGroupArn": map[string]any{"Ref": regexp("^ApiCanaryTargets")}, "Weight": 0},
+			}}}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]any{
+			"Port":           443,
+			"DefaultActions": []any{objectLike(map[string]any{"Type": "fixed-response", "FixedResponseConfig": objectLike(map[string]any{"StatusCode": "404"})})},
 		})
 	})
 }

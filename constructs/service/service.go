@@ -76,6 +76,17 @@ type Props struct {
 	// Protected turns on load balancer deletion protection and retains logs: production.
 	// Default: false.
 	Protected bool
+	// Canary deploys new revisions with ECS's native canary strategy: CanaryPercent of the
+	// traffic moves to the new tasks (a second target group) for CanaryBakeMinutes, then
+	// the rest; an alarm during the bake rolls back instantly by switching the listener
+	// rule back. Default: false (rolling deployments with the circuit breaker).
+	Canary bool
+	// CanaryPercent is the share of traffic the new revision takes first (0.1–100).
+	// Default: 10.
+	CanaryPercent float64
+	// CanaryBakeMinutes is how long the canary runs before the rest of the traffic moves.
+	// Default: 10.
+	CanaryBakeMinutes int
 	// Alarm5xxPercent is the share of 5xx answers (load balancer and targets) that rolls a
 	// deployment back.
 	// Default: 5.
@@ -95,6 +106,9 @@ type Service struct {
 	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
 	// TargetGroup routes to the tasks and health-checks HealthCheckPath.
 	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
+	// CanaryTargetGroup receives the new revision's tasks during a canary deployment
+	// (nil without Canary).
+	CanaryTargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
 	// Certificate is the API's DNS-validated ACM certificate.
 	Certificate awscertificatemanager.Certificate
 	// DomainName is the API's fully qualified host name.
@@ -138,7 +152,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	// the NAT gateways or VPC endpoints; the database and cache are added by Connections.
 	taskSecurityGroup.Connections().AllowToAnyIpv4(awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs"))
 
-	fargate := awsecs.NewFargateService(c, jsii.String("Service"), &awsecs.FargateServiceProps{
+	serviceProps := &awsecs.FargateServiceProps{
 		Cluster:        cluster,
 		TaskDefinition: task,
 		DesiredCount:   jsii.Number(p.MinTasks),
@@ -155,14 +169,22 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		AvailabilityZoneRebalancing: awsecs.AvailabilityZoneRebalancing_ENABLED,
 		PropagateTags:               awsecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:        jsii.Bool(true),
-	})
+	}
+	if p.Canary {
+		serviceProps.DeploymentStrategy = awsecs.DeploymentStrategy_CANARY
+		serviceProps.CanaryConfiguration = &awsecs.TrafficShiftConfig{
+			StepPercent:  jsii.Number(p.CanaryPercent),
+			StepBakeTime: awscdk.Duration_Minutes(jsii.Number(p.CanaryBakeMinutes)),
+		}
+	}
+	fargate := awsecs.NewFargateService(c, jsii.String("Service"), serviceProps)
 
 	certificate := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
 		DomainName: jsii.String(domain),
 		Validation: awscertificatemanager.CertificateValidation_FromDns(p.HostedZone),
 	})
-	alb, targetGroup := newLoadBalancer(c, p, certificate, fargate)
-	alarms := newDeploymentAlarms(c, p, alb, targetGroup)
+	alb, targetGroup, canaryGroup := newLoadBalancer(c, p, certificate, fargate)
+	alarms := newDeploymentAlarms(c, p, alb, targetGroup, canaryGroup)
 	alarmNames := make([]*string, len(alarms))
 	for i, a := range alarms {
 		alarmNames[i] = a.AlarmName()
@@ -175,7 +197,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 
 	return &Service{
 		Construct: c, Cluster: cluster, TaskDefinition: task, Service: fargate, LoadBalancer: alb,
-		TargetGroup: targetGroup, Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
+		TargetGroup: targetGroup, CanaryTargetGroup: canaryGroup, Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
 	}
 }
 
@@ -237,8 +259,8 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 	return task
 }
 
-func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificatemanager.ICertificate,
-	fargate awsecs.FargateService) (awselasticloadbalancingv2.ApplicationLoadBalancer, awselasticloadbalancingv2.ApplicationTargetGroup) {
+func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificatemanager.ICertificate, fargate awsecs.FargateService) (
+	awselasticloadbalancingv2.ApplicationLoadBalancer, awselasticloadbalancingv2.ApplicationTargetGroup, awselasticloadbalancingv2.ApplicationTargetGroup) {
 	alb := awselasticloadbalancingv2.NewApplicationLoadBalancer(c, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
 		InternetFacing:          jsii.Bool(true),
@@ -269,27 +291,74 @@ func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificate
 		SslPolicy: awselasticloadbalancingv2.SslPolicy_TLS13_12_RES_PQ,
 		Open:      jsii.Bool(false),
 	})
-	targetGroup := https.AddTargets(jsii.String("Api"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
-		Port:     jsii.Number(ContainerPort),
-		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{fargate},
-		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
-			Path:                    jsii.String(HealthCheckPath),
-			HealthyHttpCodes:        jsii.String("200"),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
-			HealthyThresholdCount:   jsii.Number(2),
-			UnhealthyThresholdCount: jsii.Number(3),
-		},
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(DeregistrationDelay)),
+	healthCheck := &awselasticloadbalancingv2.HealthCheck{
+		Path:                    jsii.String(HealthCheckPath),
+		HealthyHttpCodes:        jsii.String("200"),
+		Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
+		Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+		HealthyThresholdCount:   jsii.Number(2),
+		UnhealthyThresholdCount: jsii.Number(3),
+	}
+	if !p.Canary {
+		targetGroup := https.AddTargets(jsii.String("Api"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+			Port:                jsii.Number(ContainerPort),
+			Protocol:            awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+			Targets:             &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{fargate},
+			HealthCheck:         healthCheck,
+			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(DeregistrationDelay)),
+		})
+		return alb, targetGroup, nil
+	}
+
+	// Canary: the tasks of the running revision sit in the main group, the new revision's
+	// in the canary group, and ECS moves the weights of the production rule between them.
+	newGroup := func(id string) awselasticloadbalancingv2.ApplicationTargetGroup {
+		return awselasticloadbalancingv2.NewApplicationTargetGroup(c, jsii.String(id), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
+			Vpc:                 p.Vpc,
+			Port:                jsii.Number(ContainerPort),
+			Protocol:            awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+			TargetType:          awselasticloadbalancingv2.TargetType_IP,
+			HealthCheck:         healthCheck,
+			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(DeregistrationDelay)),
+		})
+	}
+	mainGroup, canaryGroup := newGroup("Targets"), newGroup("CanaryTargets")
+	https.AddAction(jsii.String("Default"), &awselasticloadbalancingv2.AddApplicationActionProps{
+		Action: awselasticloadbalancingv2.ListenerAction_FixedResponse(jsii.Number(404), &awselasticloadbalancingv2.FixedResponseOptions{
+			ContentType: jsii.String("application/json"),
+			MessageBody: jsii.String(`{"error":{"code":"not_found","message":"no route"}}`),
+		}),
 	})
-	return alb, targetGroup
+	productionRule := awselasticloadbalancingv2.NewApplicationListenerRule(c, jsii.String("ProductionRule"), &awselasticloadbalancingv2.ApplicationListenerRuleProps{
+		Listener:   https,
+		Priority:   jsii.Number(10),
+		Conditions: &[]awselasticloadbalancingv2.ListenerCondition{awselasticloadbalancingv2.ListenerCondition_PathPatterns(jsii.Strings("/*"))},
+		// Both groups belong to the rule (100/0): ECS moves the weights during a deployment.
+		Action: awselasticloadbalancingv2.ListenerAction_WeightedForward(&[]*awselasticloadbalancingv2.WeightedTargetGroup{
+			{TargetGroup: mainGroup, Weight: jsii.Number(100)},
+			{TargetGroup: canaryGroup, Weight: jsii.Number(0)},
+		}, nil),
+	})
+	target := fargate.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+		ContainerName: jsii.String("api"),
+		ContainerPort: jsii.Number(ContainerPort),
+		AlternateTarget: awsecs.NewAlternateTarget(jsii.String("Canary"), &awsecs.AlternateTargetProps{
+			AlternateTargetGroup: canaryGroup,
+			ProductionListener:   awsecs.ListenerRuleConfiguration_ApplicationListenerRule(productionRule),
+		}),
+	})
+	target.AttachToApplicationTargetGroup(mainGroup)
+	cdknag.NagSuppressions_AddResourceSuppressions(fargate, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("AmazonECSInfrastructureRolePolicyForLoadBalancers is the AWS-maintained policy ECS documents for shifting listener-rule weights during canary deployments."),
+			AppliesTo: &[]any{jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers")}},
+	}, jsii.Bool(true))
+	return alb, mainGroup, canaryGroup
 }
 
 // newDeploymentAlarms returns the alarms that roll back a deployment: a 5xx rate over the
 // configured share, or any unhealthy target for two of three minutes.
 func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbalancingv2.ApplicationLoadBalancer,
-	tg awselasticloadbalancingv2.ApplicationTargetGroup) []awscloudwatch.Alarm {
+	tg, canary awselasticloadbalancingv2.ApplicationTargetGroup) []awscloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	errorRate := observability.ErrorRate(alb)
 	rate := errorRate.CreateAlarm(c, jsii.String("Http5xxRateAlarm"), &awscloudwatch.CreateAlarmOptions{
@@ -300,15 +369,28 @@ func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbala
 		DatapointsToAlarm:  jsii.Number(2),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING, // no traffic is not an error
 	})
-	unhealthy := tg.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}).
-		CreateAlarm(c, jsii.String("UnhealthyTargetsAlarm"), &awscloudwatch.CreateAlarmOptions{
-			AlarmDescription:   jsii.String("API targets fail /health: a deployment in progress rolls back"),
-			Threshold:          jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(3),
-			DatapointsToAlarm:  jsii.Number(2),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	var unhealthyTargets awscloudwatch.IMetric = tg.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")})
+	if canary != nil {
+		// During a canary the new revision's tasks are in the canary group: watch both.
+		unhealthyTargets = awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String("MAX([main, canary])"),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				"main":   unhealthyTargets,
+				"canary": canary.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
+			},
+			Label:  jsii.String("unhealthy targets (both groups)"),
+			Period: minute,
 		})
+	}
+	unhealthy := awscloudwatch.NewAlarm(c, jsii.String("UnhealthyTargetsAlarm"), &awscloudwatch.AlarmProps{
+		Metric:             unhealthyTargets,
+		AlarmDescription:   jsii.String("API targets fail /health: a deployment in progress rolls back"),
+		Threshold:          jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(3),
+		DatapointsToAlarm:  jsii.Number(2),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
 	return []awscloudwatch.Alarm{rate, unhealthy}
 }
 
@@ -343,6 +425,12 @@ func addDNSRecords(c constructs.Construct, p Props, alb awselasticloadbalancingv
 
 func (p *Props) withDefaults() Props {
 	out := *p
+	if out.CanaryPercent == 0 {
+		out.CanaryPercent = 10
+	}
+	if out.CanaryBakeMinutes == 0 {
+		out.CanaryBakeMinutes = 10
+	}
 	if out.Alarm5xxPercent == 0 {
 		out.Alarm5xxPercent = 5
 	}
