@@ -57,15 +57,12 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	switch fs.NArg() {
-	case 0:
-		o.dir = "cdk.out"
-	case 1:
-		o.dir = fs.Arg(0)
-	default:
+	dir, err := cloudassembly.DirArg(fs.Args())
+	if err != nil {
 		fs.Usage()
-		return o, errors.New("at most one cloud assembly directory")
+		return o, err
 	}
+	o.dir = dir
 	if o.format != "text" && o.format != "markdown" {
 		return o, fmt.Errorf("--format %q; allowed: text, markdown", o.format)
 	}

@@ -2,30 +2,20 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/garcon/infrastructure/config"
-	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly/cloudassemblytest"
 )
 
-// realAssembly is the synthesized app named by GARCON_CDK_OUT (CI sets it after make synth).
-func realAssembly(t *testing.T) string {
+// estimateReal estimates the synthesized app named by GARCON_CDK_OUT (CI sets it after
+// make synth), or skips the test.
+func estimateReal(t *testing.T) *Estimate {
 	t.Helper()
-	dir := os.Getenv("GARCON_CDK_OUT")
-	if dir == "" {
-		t.Skip("GARCON_CDK_OUT is not set: run `make synth`, then GARCON_CDK_OUT=$PWD/cdk.out go test ./tools/costestimate/...")
-	}
-	return dir
-}
-
-func estimateReal(t *testing.T, dir string) *Estimate {
-	t.Helper()
-	asm, err := cloudassembly.Load(dir)
-	require.NoError(t, err)
+	asm := cloudassemblytest.Load(t)
 	prices, err := LoadPrices()
 	require.NoError(t, err)
 	est, err := Run(asm, prices, ConfigAssumptions(config.All()))
@@ -34,21 +24,20 @@ func estimateReal(t *testing.T, dir string) *Estimate {
 }
 
 func TestRealAppEstimateIsStable(t *testing.T) {
-	dir := realAssembly(t)
 	render := func() string {
 		var out bytes.Buffer
 		w, err := newDocWriter("markdown", &out)
 		require.NoError(t, err)
 		prices, err := LoadPrices()
 		require.NoError(t, err)
-		require.NoError(t, RenderEstimate(w, estimateReal(t, dir), prices, 5))
+		require.NoError(t, RenderEstimate(w, estimateReal(t), prices, 5))
 		return out.String()
 	}
 	first := render()
 	assert.Equal(t, first, render(), "two runs over the same assembly must print the same report")
 
 	// Resource lines sorted by stack and logical id, then the environment-wide usage lines.
-	est := estimateReal(t, dir)
+	est := estimateReal(t)
 	for _, e := range est.Envs {
 		for i := 1; i < len(e.Lines); i++ {
 			prev, cur := e.Lines[i-1], e.Lines[i]
@@ -61,7 +50,7 @@ func TestRealAppEstimateIsStable(t *testing.T) {
 }
 
 func TestRealAppStagingCostsLessThanProduction(t *testing.T) {
-	est := estimateReal(t, realAssembly(t))
+	est := estimateReal(t)
 	staging, production := est.Env("Staging"), est.Env("Production")
 	require.NotNil(t, staging)
 	require.NotNil(t, production)
@@ -72,7 +61,7 @@ func TestRealAppStagingCostsLessThanProduction(t *testing.T) {
 // Every resource of the real app has a price, a reason to be free, or a line that covers
 // it: a new resource type makes this fail until someone decides how to price it.
 func TestRealAppHasNothingUnpriced(t *testing.T) {
-	for _, e := range estimateReal(t, realAssembly(t)).Envs {
+	for _, e := range estimateReal(t).Envs {
 		assert.Empty(t, e.NotPriced, e.Name)
 	}
 }
@@ -81,7 +70,7 @@ func TestRealAppHasNothingUnpriced(t *testing.T) {
 // configured gateway, Multi-AZ only where config asks for it, interface endpoints only in
 // production.
 func TestRealAppLinesFollowConfig(t *testing.T) {
-	est := estimateReal(t, realAssembly(t))
+	est := estimateReal(t)
 	for _, env := range config.All() {
 		e := est.Env(env.StageName)
 		require.NotNil(t, e, env.StageName)

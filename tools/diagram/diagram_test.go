@@ -11,19 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly/cloudassemblytest"
 )
 
 // realDOT is the DOT of the real app named by GARCON_CDK_OUT (CI sets it after make synth).
 func realDOT(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("GARCON_CDK_OUT")
-	if dir == "" {
-		t.Skip("GARCON_CDK_OUT is not set: run `make synth`, then GARCON_CDK_OUT=$PWD/cdk.out go test ./tools/diagram/...")
-	}
-	asm, err := cloudassembly.Load(dir)
-	require.NoError(t, err)
-	dot, err := Generate(asm, "Production")
+	dot, err := Generate(cloudassemblytest.Load(t), "Production")
 	require.NoError(t, err)
 	return dot
 }

@@ -55,15 +55,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	switch fs.NArg() {
-	case 0:
-		o.dir = "cdk.out"
-	case 1:
-		o.dir = fs.Arg(0)
-	default:
-		return o, errors.New("at most one cloud assembly directory")
-	}
-	return o, nil
+	dir, err := cloudassembly.DirArg(fs.Args())
+	o.dir = dir
+	return o, err
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

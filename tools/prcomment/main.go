@@ -1,13 +1,17 @@
 // Command prcomment turns `cdk diff` output into the pull-request comment the diff
 // workflow posts: a hidden marker (so the comment is updated in place), callouts for
 // resources that would be replaced or destroyed and for IAM and security-group changes,
-// the stateful guard's report, a summary table and one collapsible section per stack.
+// the stateful guard's report, the monthly cost delta, a summary table and one collapsible
+// section per stack.
 //
 //	prcomment -source "the deployed stacks" [-guard guard.txt [-guard-failed]] \
+//	          [-cost cost.md | -cost-error MESSAGE] \
 //	          [-commit SHA] [-run-url URL] [-removed "Production/Old"] diff.txt...
 //
 // Each input file holds the output of one or more `cdk diff` runs (stderr, where the CLI
-// writes the diff); stacks are found by the CLI's "Stack <name>" headers. The body goes
+// writes the diff); stacks are found by the CLI's "Stack <name>" headers. The -cost file
+// holds the output of `costestimate --compare BASE --format markdown HEAD`: the comment
+// shows its totals per environment and, collapsed, its per-resource lines. The body goes
 // to stdout.
 package main
 
@@ -45,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&in.Commit, "commit", "", "head commit SHA")
 	fs.StringVar(&in.RunURL, "run-url", "", "URL of the workflow run")
 	fs.Var(&removed, "removed", "a base stack the head no longer has (repeatable)")
+	costFile := fs.String("cost", "", "`file` with the monthly cost delta: the output of costestimate --compare BASE --format markdown HEAD")
+	fs.StringVar(&in.CostError, "cost-error", "", "a `message` saying why the cost delta could not be computed (instead of -cost)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,15 +73,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "prcomment: no \"Stack <name>\" header in the input: is it `cdk diff` output (stderr)?")
 		return 1
 	}
-	if *guardFile != "" {
-		raw, err := os.ReadFile(*guardFile)
-		if err != nil {
-			fmt.Fprintln(stderr, "prcomment:", err)
-			return 2
-		}
-		in.Guard = string(raw)
+	var err error
+	if in.Guard, err = readOptional(*guardFile); err != nil {
+		fmt.Fprintln(stderr, "prcomment:", err)
+		return 2
+	}
+	if in.Cost, err = readOptional(*costFile); err != nil {
+		fmt.Fprintln(stderr, "prcomment:", err)
+		return 2
+	}
+	if in.Cost != "" && ParseCost(in.Cost) == nil {
+		fmt.Fprintf(stderr, "prcomment: warning: %s has no \"## <environment>: $base → $head (delta per month)\" heading; it goes into the comment as is\n", *costFile)
 	}
 	in.Removed = removed
 	fmt.Fprint(stdout, Render(in))
 	return 0
+}
+
+// readOptional returns the content of the file at path, or "" when path is "".
+func readOptional(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	raw, err := os.ReadFile(path)
+	return string(raw), err
 }

@@ -27,10 +27,16 @@ type Input struct {
 	Commit, RunURL string
 	// Removed lists stacks of the base that the head no longer has.
 	Removed []string
+	// Cost is the monthly cost delta as `costestimate --compare BASE --format markdown
+	// HEAD` prints it (may be empty: no cost section).
+	Cost string
+	// CostError says why the cost delta could not be computed (may be empty).
+	CostError string
 }
 
 // Render builds the comment body: the marker, callouts for replacements, deletions, IAM
-// and security-group changes, a summary table and one collapsible section per stack.
+// and security-group changes, the stateful guard's report, the cost delta, a summary table
+// and one collapsible section per stack.
 func Render(in Input) string {
 	var head strings.Builder
 	head.WriteString(Marker + "\n## CDK diff\n\n")
@@ -53,6 +59,10 @@ func Render(in Input) string {
 		}
 		fmt.Fprintf(&head, "<details%s><summary>Stateful resource guard %s</summary>\n\n%s\n</details>\n\n",
 			openIf(in.GuardFailed), verdict, fenced(strings.TrimSpace(in.Guard)))
+	}
+
+	if strings.TrimSpace(in.Cost) != "" || in.CostError != "" {
+		head.WriteString(costSection(in.Cost, in.CostError, costLimit))
 	}
 
 	if len(changed) > 0 {
@@ -145,20 +155,9 @@ func details(s StackDiff, limit int) string {
 	}
 	open := fmt.Sprintf("<details><summary>%s</summary>\n\n", summary)
 	const closing = "\n</details>\n\n"
-	const cut = "\n… (cut to fit the comment; the full diff is in the workflow run's log)"
-	text := s.Text
+	const cut = "… (cut to fit the comment; the full diff is in the workflow run's log)"
 	room := limit - len(open) - len(closing) - 16 // fences
-	if room < 200 {
-		room = 200
-	}
-	if len(text) > room {
-		text = text[:max(0, room-len(cut))]
-		if i := strings.LastIndex(text, "\n"); i > 0 {
-			text = text[:i]
-		}
-		text += cut
-	}
-	return open + fenced(text) + closing
+	return open + fenced(cutLines(s.Text, room, cut)) + closing
 }
 
 // fenced wraps text in a code fence longer than any backtick run inside it.

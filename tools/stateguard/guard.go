@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
 )
 
 // Kind classifies a finding.
@@ -58,13 +59,13 @@ type Result struct {
 
 // Compare reports every stateful resource of base that head would delete or replace.
 // New stateful resources and changes to other resources are not findings.
-func Compare(base, head *Assembly) Result {
+func Compare(base, head *cloudassembly.Assembly) Result {
 	var res Result
-	for _, name := range base.StackNames() {
-		b := base.Stacks[name]
+	for _, b := range base.Stacks {
+		name := b.Name
 		res.Stacks++
-		h := head.lookup(b)
-		for _, id := range sortedKeys(b.Resources) {
+		h := matchStack(head, b)
+		for _, id := range b.LogicalIDs() {
 			br := b.Resources[id]
 			if !isStateful(br.Type) {
 				continue
@@ -91,11 +92,26 @@ func Compare(base, head *Assembly) Result {
 	return res
 }
 
+// matchStack finds the stack of head matching base: by display name first, then by
+// artifact id (so a stack whose display name changed but whose artifact id did not still
+// matches).
+func matchStack(head *cloudassembly.Assembly, base *cloudassembly.Stack) *cloudassembly.Stack {
+	if st := head.Stack(base.Name); st != nil {
+		return st
+	}
+	for _, st := range head.Stacks {
+		if st.ArtifactID == base.ArtifactID {
+			return st
+		}
+	}
+	return nil
+}
+
 // deletedDetail explains a vanished logical id, naming same-type resources that are new
 // in the head stack: the usual cause is a renamed construct id or path.
-func deletedDetail(head *Stack, typ string, base *Stack) string {
+func deletedDetail(head *cloudassembly.Stack, typ string, base *cloudassembly.Stack) string {
 	var added []string
-	for _, id := range sortedKeys(head.Resources) {
+	for _, id := range head.LogicalIDs() {
 		if head.Resources[id].Type != typ {
 			continue
 		}
@@ -111,7 +127,7 @@ func deletedDetail(head *Stack, typ string, base *Stack) string {
 }
 
 // propertyFindings compares the replacing properties of one resource.
-func propertyFindings(stack, id string, base, head Resource) []Finding {
+func propertyFindings(stack, id string, base, head cloudassembly.Resource) []Finding {
 	var out []Finding
 	for _, r := range rulesFor(base.Type) {
 		old := normalize(base.Properties[r.Property])
@@ -164,15 +180,6 @@ func jsonCompact(v any) (string, error) {
 	}
 	b, err := json.Marshal(v)
 	return string(b), err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // AckLabel is the pull-request label that acknowledges a stateful change in CI.

@@ -6,11 +6,21 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly/cloudassemblytest"
 )
 
-func load(t *testing.T, dir string) *Assembly {
+// load reads the fixture assembly testdata/<fixture>.
+func load(t *testing.T, fixture string) *cloudassembly.Assembly {
 	t.Helper()
-	a, err := LoadAssembly(filepath.Join("testdata", dir))
+	return loadDir(t, filepath.Join("testdata", fixture))
+}
+
+// loadDir reads the assembly in dir as the command does, failing the test when it cannot.
+func loadDir(t *testing.T, dir string) *cloudassembly.Assembly {
+	t.Helper()
+	a, err := loadAssembly(dir)
 	if err != nil {
 		t.Fatalf("load %s: %v", dir, err)
 	}
@@ -36,15 +46,41 @@ func TestLoadAssemblyWalksNestedStages(t *testing.T) {
 	if got != "Prod/Data,Prod/Network" {
 		t.Fatalf("stacks = %s, want Prod/Data,Prod/Network (from assembly-Prod/manifest.json)", got)
 	}
-	if n := len(a.Stacks["Prod/Data"].Resources); n != 4 {
+	if n := len(a.Stack("Prod/Data").Resources); n != 4 {
 		t.Errorf("Prod/Data has %d resources, want 4", n)
 	}
 }
 
 func TestLoadAssemblyRejectsANonAssembly(t *testing.T) {
-	_, err := LoadAssembly(t.TempDir())
+	_, err := loadAssembly(t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "no manifest.json") || !strings.Contains(err.Error(), "make synth") {
 		t.Fatalf("err = %v, want a message naming the missing manifest.json and `make synth`", err)
+	}
+}
+
+// The guard compares templates only: stacks without a concrete environment (CDK's
+// environment-agnostic stacks) are compared like any other.
+func TestEnvironmentAgnosticStacksAreCompared(t *testing.T) {
+	agnostic := func(fixture string) string {
+		dir := cloudassemblytest.Copy(t, filepath.Join("testdata", fixture))
+		manifest := filepath.Join(dir, "assembly-Prod", "manifest.json")
+		raw, err := os.ReadFile(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := strings.ReplaceAll(string(raw), "aws://111111111111/eu-west-3", "aws://unknown-account/unknown-region")
+		if edited == string(raw) {
+			t.Fatalf("%s names no aws://111111111111/eu-west-3 environment to replace", manifest)
+		}
+		if err := os.WriteFile(manifest, []byte(edited), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	var out, errOut bytes.Buffer
+	code := run([]string{"-base", agnostic("base"), "-head", agnostic("deleted")}, &out, &errOut, false)
+	if code != 1 || !strings.Contains(out.String(), "Prod/Data: DatabaseInstanceAA8A5FDE (AWS::RDS::DBInstance) would be DELETED") {
+		t.Fatalf("exit %d, want 1 naming the deleted database; stdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
 }
 
@@ -192,7 +228,7 @@ func TestRuleSpecialCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := propertyFindings("S", "R", Resource{Type: c.typ, Properties: c.old}, Resource{Type: c.typ, Properties: c.new})
+			got := propertyFindings("S", "R", cloudassembly.Resource{Type: c.typ, Properties: c.old}, cloudassembly.Resource{Type: c.typ, Properties: c.new})
 			switch {
 			case c.want == "" && len(got) != 0:
 				t.Errorf("unexpected findings %v", got)

@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
 )
 
 // ackEnv is the environment variable that acknowledges a stateful change.
@@ -40,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer, ackFromEnv bool) int {
 	fs := flag.NewFlagSet("stateguard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	base := fs.String("base", "", "the base cloud assembly directory (e.g. the target branch's cdk.out) (required unless -list)")
-	head := fs.String("head", "cdk.out", "the head cloud assembly directory")
+	head := fs.String("head", cloudassembly.DefaultDir, "the head cloud assembly directory")
 	ack := fs.Bool("acknowledge", false, "report findings but exit 0 (same as "+ackEnv+"=1)")
 	list := fs.Bool("list", false, "print each stack of -head as \"<display name>\\t<template path>\" and exit")
 	fs.Usage = func() {
@@ -70,19 +72,26 @@ func execute(base, head string, list, acknowledged bool, stdout io.Writer) (bool
 	if !list && base == "" {
 		return false, fmt.Errorf("%w: -base is required", errUsage)
 	}
-	h, err := LoadAssembly(head)
+	h, err := loadAssembly(head)
 	if err != nil {
 		return false, fmt.Errorf("head: %w", err)
 	}
 	if list {
-		for _, name := range h.StackNames() {
-			fmt.Fprintf(stdout, "%s\t%s\n", name, h.Stacks[name].TemplatePath)
+		for _, st := range h.Stacks {
+			fmt.Fprintf(stdout, "%s\t%s\n", st.Name, st.TemplatePath)
 		}
 		return false, nil
 	}
-	b, err := LoadAssembly(base)
+	b, err := loadAssembly(base)
 	if err != nil {
 		return false, fmt.Errorf("base: %w", err)
 	}
 	return Report(stdout, Compare(b, h), base, head, acknowledged), nil
+}
+
+// loadAssembly reads a cloud assembly with every stack of every nested stage assembly
+// (sorted by display name) and its template. The guard compares templates only, so
+// environment-agnostic stacks are read too.
+func loadAssembly(dir string) (*cloudassembly.Assembly, error) {
+	return cloudassembly.Load(dir, cloudassembly.AllowAgnosticStacks())
 }

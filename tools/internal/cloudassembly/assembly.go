@@ -1,8 +1,8 @@
 // Package cloudassembly reads a synthesized CDK cloud assembly (a cdk.out directory) as
 // plain JSON: the manifests, every stack of every nested stage assembly and its
 // CloudFormation template. It deliberately does not import the CDK packages, so the tools
-// that use it (cost estimate, architecture diagram) build in seconds and run without
-// Node.js or jsii.
+// that use it (cost estimate, architecture diagram, stateful guard) build in seconds and
+// run without Node.js or jsii.
 package cloudassembly
 
 import (
@@ -12,9 +12,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
+
+// DefaultDir is the directory `cdk synth` writes the assembly to, and the one the tools
+// read when they are given none.
+const DefaultDir = "cdk.out"
 
 // Assembly is a cloud assembly reduced to its CloudFormation stacks.
 type Assembly struct {
@@ -22,19 +27,40 @@ type Assembly struct {
 	Dir string
 	// Stacks are every stack of every nested assembly, sorted by Name.
 	Stacks []*Stack
+
+	opts options
+}
+
+// Option changes how Load reads an assembly.
+type Option func(*options)
+
+type options struct {
+	allowAgnostic bool
+}
+
+// AllowAgnosticStacks makes Load accept stacks without a concrete environment (CDK's
+// environment-agnostic "aws://unknown-account/unknown-region", or none at all); their
+// Account and Region are empty. A tool that only compares templates needs no region; by
+// default Load refuses such stacks, because a price or a diagram does.
+func AllowAgnosticStacks() Option {
+	return func(o *options) { o.allowAgnostic = true }
 }
 
 // Stack is one CloudFormation stack artifact and its parsed template.
 type Stack struct {
 	// Name is the artifact's display name, e.g. "Production/Data".
 	Name string
+	// ArtifactID is the stack artifact's id in its manifest ("ProductionDataBCCFC6B1"),
+	// which stays the same when only the display name changes.
+	ArtifactID string
 	// Environment is the CDK stage the stack belongs to ("Production"): the display name
 	// of its nested assembly, or the part of Name before the first "/" for a top-level stack.
 	Environment string
 	// StackName is the CloudFormation stack name ("Production-Data"), which
 	// Fn::GetStackOutput references use.
 	StackName string
-	// Account and Region come from the artifact's environment "aws://<account>/<region>".
+	// Account and Region come from the artifact's environment "aws://<account>/<region>"
+	// (both empty for an environment-agnostic stack, loaded with AllowAgnosticStacks).
 	Account, Region string
 	// TemplatePath is the path of the template file.
 	TemplatePath string
@@ -83,8 +109,11 @@ const (
 
 // Load reads the cloud assembly in dir, every nested assembly it references (one per CDK
 // Stage) and every stack template.
-func Load(dir string) (*Assembly, error) {
+func Load(dir string, opts ...Option) (*Assembly, error) {
 	a := &Assembly{Dir: dir}
+	for _, o := range opts {
+		o(&a.opts)
+	}
 	if err := a.load(dir, "", 0); err != nil {
 		return nil, err
 	}
@@ -95,6 +124,18 @@ func Load(dir string) (*Assembly, error) {
 		}
 	}
 	return a, nil
+}
+
+// DirArg returns the cloud assembly directory named by a command's positional arguments:
+// DefaultDir when there are none, the one given, or an error when there are more.
+func DirArg(args []string) (string, error) {
+	switch len(args) {
+	case 0:
+		return DefaultDir, nil
+	case 1:
+		return args[0], nil
+	}
+	return "", errors.New("at most one cloud assembly directory")
 }
 
 func (a *Assembly) load(dir, env string, depth int) error {
@@ -139,7 +180,7 @@ func (a *Assembly) loadArtifact(dir, env string, depth int, id string, art artif
 		}
 		return a.load(filepath.Join(dir, sub), stage, depth+1)
 	case artifactStack:
-		st, err := loadStack(dir, env, id, art)
+		st, err := loadStack(dir, env, id, art, a.opts)
 		if err != nil {
 			return err
 		}
@@ -148,7 +189,7 @@ func (a *Assembly) loadArtifact(dir, env string, depth int, id string, art artif
 	return nil
 }
 
-func loadStack(dir, env, id string, art artifact) (*Stack, error) {
+func loadStack(dir, env, id string, art artifact, opts options) (*Stack, error) {
 	name := art.DisplayName
 	if name == "" {
 		name = id
@@ -157,14 +198,14 @@ func loadStack(dir, env, id string, art artifact) (*Stack, error) {
 		env, _, _ = strings.Cut(name, "/")
 	}
 	account, region, err := parseEnvironment(art.Environment)
-	if err != nil {
+	if err != nil && !opts.allowAgnostic {
 		return nil, fmt.Errorf("stack %q: %w", name, err)
 	}
 	if art.Properties.TemplateFile == "" {
 		return nil, fmt.Errorf("stack %q has no templateFile", name)
 	}
 	st := &Stack{
-		Name: name, Environment: env, StackName: art.Properties.StackName,
+		Name: name, ArtifactID: id, Environment: env, StackName: art.Properties.StackName,
 		Account: account, Region: region,
 		TemplatePath: filepath.Join(dir, art.Properties.TemplateFile),
 	}
@@ -223,6 +264,24 @@ func (a *Assembly) StacksOf(env string) []*Stack {
 		}
 	}
 	return out
+}
+
+// Stack returns the stack whose display name (Name) is name, or nil.
+func (a *Assembly) Stack(name string) *Stack {
+	i := slices.IndexFunc(a.Stacks, func(s *Stack) bool { return s.Name == name })
+	if i < 0 {
+		return nil
+	}
+	return a.Stacks[i]
+}
+
+// StackNames returns the display names of the assembly's stacks, sorted.
+func (a *Assembly) StackNames() []string {
+	names := make([]string, len(a.Stacks))
+	for i, s := range a.Stacks {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // StackNamed returns the stack whose CloudFormation stack name is name, or nil.

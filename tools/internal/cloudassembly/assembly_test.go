@@ -1,6 +1,7 @@
 package cloudassembly
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -80,4 +81,57 @@ func TestScalars(t *testing.T) {
 func TestLoadRejectsNonAssembly(t *testing.T) {
 	_, err := Load(t.TempDir())
 	require.ErrorContains(t, err, "no manifest.json")
+}
+
+func TestStackFindsByDisplayNameAndKeepsTheArtifactID(t *testing.T) {
+	a, err := Load(fixture)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Test/App", "Test/Backup", "Test/Edge", "Test/Net"}, a.StackNames())
+	app := a.Stack("Test/App")
+	require.NotNil(t, app)
+	assert.Equal(t, "Test-App", app.StackName)
+	assert.Equal(t, "TestApp", app.ArtifactID, "the artifact's key in assembly-Test/manifest.json")
+	assert.Nil(t, a.Stack("Test-App"), "Stack matches the display name, not the CloudFormation stack name")
+	assert.Nil(t, a.Stack("Test/Nope"))
+}
+
+// writeAgnosticAssembly writes a one-stack assembly whose stack has the environment env.
+func writeAgnosticAssembly(t *testing.T, env string) string {
+	t.Helper()
+	dir := t.TempDir()
+	manifest := `{"artifacts": {"AppStack": {"type": "aws:cloudformation:stack", "environment": "` + env + `",
+		"displayName": "App", "properties": {"templateFile": "AppStack.template.json"}}}}`
+	tpl := `{"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "AppStack.template.json"), []byte(tpl), 0o600))
+	return dir
+}
+
+func TestAgnosticStacksOnlyWithTheOption(t *testing.T) {
+	for _, env := range []string{"aws://unknown-account/unknown-region", ""} {
+		dir := writeAgnosticAssembly(t, env)
+		_, err := Load(dir)
+		require.ErrorContains(t, err, `stack "App"`, "by default a stack without a concrete region is refused (env %q)", env)
+
+		a, err := Load(dir, AllowAgnosticStacks())
+		require.NoError(t, err, env)
+		st := a.Stack("App")
+		require.NotNil(t, st)
+		assert.Empty(t, st.Account+st.Region, env)
+		assert.Equal(t, "AWS::S3::Bucket", st.Resources["Bucket"].Type)
+	}
+	a, err := Load(fixture, AllowAgnosticStacks())
+	require.NoError(t, err)
+	assert.Equal(t, "eu-west-3", a.Stack("Test/App").Region, "a concrete environment is still read with the option")
+}
+
+func TestDirArg(t *testing.T) {
+	dir, err := DirArg(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "cdk.out", dir)
+	dir, err = DirArg([]string{"base.out"})
+	require.NoError(t, err)
+	assert.Equal(t, "base.out", dir)
+	_, err = DirArg([]string{"a", "b"})
+	require.ErrorContains(t, err, "at most one cloud assembly directory")
 }
