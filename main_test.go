@@ -57,7 +57,8 @@ func TestAccountOverrides(t *testing.T) {
 	})
 
 	t.Run("valid account is used by the stage", func(t *testing.T) {
-		outdir, stderr, err := runApp(t, bin, map[string]string{"production.account": "123456789012"})
+		// The zone belongs to production's account: it moves with it.
+		outdir, stderr, err := runApp(t, bin, map[string]string{"production.account": "123456789012", "dns.account": "123456789012"})
 		require.NoError(t, err, stderr)
 		raw, err := os.ReadFile(filepath.Join(outdir, "assembly-Production", "manifest.json"))
 		require.NoError(t, err)

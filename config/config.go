@@ -25,6 +25,11 @@ const (
 	DeploymentCanary = "canary"
 )
 
+// DNSZoneStageName is the CDK stage of the parent hosted zone's account, which holds the
+// roles that let environments of other accounts delegate their host names
+// (`cdk deploy 'DnsZone/*'`); not an environment.
+const DNSZoneStageName = "DnsZone"
+
 // Environment is everything the stacks of one deployment environment need.
 // Every field is required unless its comment says otherwise.
 type Environment struct {
@@ -81,16 +86,38 @@ type Network struct {
 	InterfaceEndpoints bool
 }
 
-// DNS configures the Route 53 zone and host names.
+// DNS configures the environment's public host names and where their records live.
+//
+// A hosted zone belongs to exactly one AWS account. An environment in ZoneAccount writes
+// its records into the parent zone itself; an environment in any other account gets a
+// public hosted zone of its own per host name (APIDomain, StaticDomain) in its own
+// account, delegated from the parent zone by NS records it writes through a role in
+// ZoneAccount (see README, "DNS ownership").
 type DNS struct {
-	// HostedZoneID is the id of the existing public hosted zone, e.g. "Z0123456789ABCDEFGHIJ".
+	// HostedZoneID is the id of the existing public parent zone, e.g. "Z0123456789ABCDEFGHIJ".
 	HostedZoneID string
-	// ZoneName is the zone's domain name, e.g. "garcon.app".
+	// ZoneName is the parent zone's domain name, e.g. "garcon.app".
 	ZoneName string
-	// APIHost is the label of the API record inside the zone, e.g. "api" → api.garcon.app.
+	// ZoneAccount is the 12-digit id of the account that owns the parent zone. Override on
+	// the command line with `-c dns.account=123456789012` (every environment at once).
+	ZoneAccount string
+	// APIHost is the label of the API host inside the zone, e.g. "api" → api.garcon.app.
 	APIHost string
-	// StaticHost is the label of the CloudFront static-assets record, e.g. "static".
+	// StaticHost is the label of the CloudFront static-assets host, e.g. "static".
 	StaticHost string
+	// Delegation gives the environment delegated zones of its own. Required when Account
+	// is not ZoneAccount; not allowed when it is.
+	// Default: nil (records go into the parent zone).
+	Delegation *DNSDelegation
+}
+
+// DNSDelegation configures the zones of an environment outside the parent zone's account.
+type DNSDelegation struct {
+	// RoleName names the role in DNS.ZoneAccount that may write the NS records of this
+	// environment's host names, and nothing else, into the parent zone; the DnsZone stage
+	// creates it. The name is the contract between the two accounts, e.g.
+	// "garcon-dns-delegation-staging".
+	RoleName string
 }
 
 // Database sizes RDS PostgreSQL.
@@ -240,6 +267,10 @@ func (e Environment) APIDomain() string { return e.DNS.APIHost + "." + e.DNS.Zon
 
 // StaticDomain is the fully qualified static-assets host name, e.g. "static.garcon.app".
 func (e Environment) StaticDomain() string { return e.DNS.StaticHost + "." + e.DNS.ZoneName }
+
+// DelegatesDNS reports whether the environment has zones of its own, delegated from the
+// parent zone of another account.
+func (e Environment) DelegatesDNS() bool { return e.DNS.Delegation != nil }
 
 // IsProduction reports whether the environment holds production data; production gets
 // termination protection, retained resources and deletion protection.

@@ -5,8 +5,10 @@ package config
 const (
 	placeholderStagingAccount    = "111111111111"
 	placeholderProductionAccount = "222222222222"
-	// garconZoneID is the public hosted zone of garcon.app.
-	garconZoneID = "Z04417162GARCONAPP0001"
+	// garconZoneID is the public hosted zone of garcon.app; it belongs to the production
+	// account (garconZoneAccount, overridden with `-c dns.account=…`).
+	garconZoneID      = "Z04417162GARCONAPP0001"
+	garconZoneAccount = placeholderProductionAccount
 )
 
 // Staging is sized for cost: two zones, one NAT gateway, small instances, short
@@ -24,11 +26,15 @@ func Staging() Environment {
 			NatGateways:        1,
 			InterfaceEndpoints: false,
 		},
+		// Staging's own account cannot write into garcon.app: it gets the zones
+		// staging-api.garcon.app and staging-static.garcon.app, delegated from the parent.
 		DNS: DNS{
 			HostedZoneID: garconZoneID,
 			ZoneName:     "garcon.app",
+			ZoneAccount:  garconZoneAccount,
 			APIHost:      "staging-api",
 			StaticHost:   "staging-static",
+			Delegation:   &DNSDelegation{RoleName: "garcon-dns-delegation-staging"},
 		},
 		Database: Database{
 			InstanceClass:          "t4g.medium",
@@ -99,6 +105,7 @@ func Production() Environment {
 		DNS: DNS{
 			HostedZoneID: garconZoneID,
 			ZoneName:     "garcon.app",
+			ZoneAccount:  garconZoneAccount,
 			APIHost:      "api",
 			StaticHost:   "static",
 		},

@@ -23,6 +23,7 @@ var (
 	vaultNamePattern    = regexp.MustCompile(`^[a-zA-Z0-9_.-]{2,50}$`)
 	repositoryPattern   = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	roleNamePattern     = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	retentionDayChoices = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 	// rdsFamilies are the instance families that run PostgreSQL with Performance Insights.
 	rdsFamilies = []string{"t3", "t4g", "m5", "m6g", "m6i", "m7g", "m7i", "r5", "r6g", "r6i", "r7g", "r7i"}
@@ -143,6 +144,29 @@ func (e Environment) validateDNS(p *problems) {
 		p.addf("DNS.StaticHost", "%q is not a DNS label; allowed: 1-63 lower-case letters, digits or '-', e.g. static", d.StaticHost)
 	} else if d.StaticHost == d.APIHost {
 		p.addf("DNS.StaticHost", "%q equals DNS.APIHost; allowed: a different label", d.StaticHost)
+	}
+	e.validateDNSOwnership(p)
+}
+
+// validateDNSOwnership enforces that a hosted zone has one owner: only an environment in
+// the parent zone's account writes into it, every other one needs delegated zones.
+func (e Environment) validateDNSOwnership(p *problems) {
+	d := e.DNS
+	if !accountPattern.MatchString(e.Account) {
+		return // Account's own error says it all
+	}
+	if !accountPattern.MatchString(d.ZoneAccount) {
+		p.addf("DNS.ZoneAccount", "%q is not an AWS account id; allowed: exactly 12 digits, the account that owns %s (override with -c dns.account=123456789012)", d.ZoneAccount, d.ZoneName)
+		return
+	}
+	inZoneAccount := d.ZoneAccount == e.Account
+	switch {
+	case !inZoneAccount && d.Delegation == nil:
+		p.addf("DNS.Delegation", "is missing, but the environment's account %s does not own the zone %s (account %s) and cannot write into it; allowed: &config.DNSDelegation{RoleName: \"garcon-dns-delegation-%s\"} (zones of its own, delegated from the parent; README \"DNS ownership\"), or the zone's account", e.Account, d.ZoneName, d.ZoneAccount, e.Name)
+	case inZoneAccount && d.Delegation != nil:
+		p.addf("DNS.Delegation", "is set, but the environment is in the zone's own account %s; allowed: nil (its records go into %s directly)", d.ZoneAccount, d.ZoneName)
+	case d.Delegation != nil && !roleNamePattern.MatchString(d.Delegation.RoleName):
+		p.addf("DNS.Delegation.RoleName", "%q is not an IAM role name; allowed: 1-64 letters, digits or +=,.@_-, e.g. garcon-dns-delegation-%s", d.Delegation.RoleName, e.Name)
 	}
 }
 
@@ -332,7 +356,8 @@ func (e Environment) validateUsage(p *problems) {
 }
 
 // ValidateAll validates every environment and the rules between them (unique names,
-// stage names and API hosts), returning all problems joined.
+// stage names, API hosts and vault names; one owner for each parent zone), returning all
+// problems joined.
 func ValidateAll(envs []Environment) error {
 	var errs []error
 	if len(envs) == 0 {
@@ -355,16 +380,51 @@ func ValidateAll(envs []Environment) error {
 		}
 		names[e.Name], stages[e.StageName], domains[e.APIDomain()], vaults[e.Backup.DRVaultName] = true, true, true, true
 	}
+	errs = append(errs, validateZoneOwners(envs)...)
 	return errors.Join(errs...)
 }
 
+// validateZoneOwners checks that environments naming the same parent zone agree on its id
+// and owner account, and that each delegation role is one environment's.
+func validateZoneOwners(envs []Environment) []error {
+	var errs []error
+	first := map[string]Environment{}
+	roles := map[string]string{}
+	for _, e := range envs {
+		d := e.DNS
+		if f, ok := first[d.ZoneName]; !ok {
+			first[d.ZoneName] = e
+		} else if f.DNS.HostedZoneID != d.HostedZoneID || f.DNS.ZoneAccount != d.ZoneAccount {
+			errs = append(errs, fmt.Errorf("%s: DNS: zone %s is %s in account %s here but %s in account %s in %s; allowed: one id and one owner account per zone",
+				e.Name, d.ZoneName, d.HostedZoneID, d.ZoneAccount, f.DNS.HostedZoneID, f.DNS.ZoneAccount, f.Name))
+		}
+		if d.Delegation == nil {
+			continue
+		}
+		if other, ok := roles[d.Delegation.RoleName]; ok {
+			errs = append(errs, fmt.Errorf("%s: DNS.Delegation.RoleName: %q is %s's; allowed: a role per environment, so each may write only its own names", e.Name, d.Delegation.RoleName, other))
+		}
+		roles[d.Delegation.RoleName] = e.Name
+	}
+	return errs
+}
+
+// ZoneAccountContextKey is the CDK context key (-c dns.account=…) that overrides
+// DNS.ZoneAccount of every environment.
+const ZoneAccountContextKey = "dns.account"
+
 // ApplyAccountOverrides returns a copy of envs with Account replaced wherever lookup
-// has a value for "<name>.account" (the CDK context key given with -c).
+// has a value for "<name>.account", and DNS.ZoneAccount wherever it has one for
+// ZoneAccountContextKey (the CDK context keys given with -c).
 func ApplyAccountOverrides(envs []Environment, lookup func(key string) (string, bool)) []Environment {
 	out := slices.Clone(envs)
+	zoneAccount, overrideZone := lookup(ZoneAccountContextKey)
 	for i := range out {
 		if account, ok := lookup(out[i].Name + ".account"); ok {
 			out[i].Account = account
+		}
+		if overrideZone {
+			out[i].DNS.ZoneAccount = zoneAccount
 		}
 	}
 	return out

@@ -60,6 +60,10 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"zone id", config.Staging, func(e *config.Environment) { e.DNS.HostedZoneID = "zone-1" }, []string{"staging: DNS.HostedZoneID:", "'Z' followed by"}},
 		{"zone name", config.Staging, func(e *config.Environment) { e.DNS.ZoneName = "garcon.app." }, []string{"staging: DNS.ZoneName:", "without a trailing dot"}},
 		{"api host", config.Staging, func(e *config.Environment) { e.DNS.APIHost = "Api_Host" }, []string{"staging: DNS.APIHost:", "DNS label"}},
+		{"zone account", config.Staging, func(e *config.Environment) { e.DNS.ZoneAccount = "prod" }, []string{"staging: DNS.ZoneAccount:", "exactly 12 digits", "-c dns.account="}},
+		{"outside the zone's account without delegation", config.Staging, func(e *config.Environment) { e.DNS.Delegation = nil }, []string{"staging: DNS.Delegation: is missing", "account 111111111111 does not own the zone garcon.app (account 222222222222)", `RoleName: "garcon-dns-delegation-staging"`}},
+		{"delegation in the zone's account", config.Production, func(e *config.Environment) { e.DNS.Delegation = &config.DNSDelegation{RoleName: "x"} }, []string{"production: DNS.Delegation: is set", "zone's own account", "allowed: nil"}},
+		{"delegation role name", config.Staging, func(e *config.Environment) { e.DNS.Delegation.RoleName = "role/with/slashes" }, []string{"staging: DNS.Delegation.RoleName:", "not an IAM role name"}},
 		{"static equals api", config.Staging, func(e *config.Environment) { e.DNS.StaticHost = e.DNS.APIHost }, []string{"staging: DNS.StaticHost:", "different label"}},
 		{"db class family", config.Staging, func(e *config.Environment) { e.Database.InstanceClass = "db.t4g.medium" }, []string{"staging: Database.InstanceClass:", "without the \"db.\" prefix", "t4g"}},
 		{"db class micro", config.Staging, func(e *config.Environment) { e.Database.InstanceClass = "t4g.micro" }, []string{"staging: Database.InstanceClass:", "medium or larger"}},
@@ -154,6 +158,20 @@ func TestValidateAllRejectsDuplicates(t *testing.T) {
 	require.ErrorContains(t, config.ValidateAll(nil), "no environments defined")
 }
 
+func TestValidateAllGivesEachZoneOneOwner(t *testing.T) {
+	staging, production := config.Staging(), config.Production()
+	staging.DNS.ZoneAccount = "333333333333"
+	err := config.ValidateAll([]config.Environment{staging, production})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "production: DNS: zone garcon.app is Z04417162GARCONAPP0001 in account 222222222222 here but Z04417162GARCONAPP0001 in account 333333333333 in staging; allowed: one id and one owner account per zone")
+
+	dev := config.Staging()
+	dev.Name, dev.StageName, dev.DNS.APIHost, dev.DNS.StaticHost, dev.Backup.DRVaultName = "dev", "Dev", "dev-api", "dev-static", "garcon-dev-dr"
+	err = config.ValidateAll([]config.Environment{config.Staging(), dev})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dev: DNS.Delegation.RoleName: "garcon-dns-delegation-staging" is staging's; allowed: a role per environment`)
+}
+
 func TestApplyAccountOverrides(t *testing.T) {
 	ctx := map[string]string{"production.account": "123456789012"}
 	lookup := func(key string) (string, bool) { v, ok := ctx[key]; return v, ok }
@@ -162,6 +180,13 @@ func TestApplyAccountOverrides(t *testing.T) {
 	assert.Equal(t, config.Staging().Account, envs[0].Account, "no override for staging")
 	assert.Equal(t, "123456789012", envs[1].Account)
 	assert.Equal(t, config.Production().Account, config.All()[1].Account, "the shipped config is not modified")
+
+	ctx["dns.account"] = "123456789012"
+	envs = config.ApplyAccountOverrides(config.All(), lookup)
+	for _, e := range envs {
+		assert.Equal(t, "123456789012", e.DNS.ZoneAccount, "%s: -c dns.account moves the zone's owner for every environment", e.Name)
+	}
+	require.NoError(t, config.ValidateAll(envs), "production in the zone's account, staging delegated")
 
 	ctx["staging.account"] = "12-34"
 	err := config.ValidateAll(config.ApplyAccountOverrides(config.All(), lookup))

@@ -97,7 +97,9 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 		DRRegion:      env.DRRegion,
 		RemovalPolicy: removal,
 	})
-	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{Emails: env.Alarms.Emails, RemovalPolicy: removal})
+	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{
+		Emails: env.Alarms.Emails, AlarmNamePrefix: alarmNamePrefix(env), RemovalPolicy: removal,
+	})
 	notify := observability.Alarms{Topic: topic.Topic}
 	alarms := notify.DatabaseAlarms(stack, observability.DatabaseProps{
 		Instance: db.Instance, Replicas: db.Replicas,
@@ -106,6 +108,7 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 	alarms = append(alarms, notify.CacheAlarms(stack, observability.CacheProps{
 		ReplicationGroupID: redis.ReplicationGroup.Ref(), Nodes: 1 + env.Cache.Replicas, MaxConnections: env.Alarms.CacheConnections,
 	})...)
+	watchProducers(stack, awscdk.Stack_Of(vpc))
 	return &DataStack{Stack: stack, Key: key, Database: db, Cache: redis, Storage: buckets, Secrets: appSecrets, Backup: plan,
 		AlarmTopic: topic, Alarms: alarms}
 }

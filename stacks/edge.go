@@ -41,15 +41,20 @@ type EdgeStack struct {
 	Probe *observability.HealthProbe
 }
 
-// NewEdgeStack creates the edge stack of env in us-east-1.
-func NewEdgeStack(scope constructs.Construct, id string, env config.Environment) *EdgeStack {
+// NewEdgeStack creates the edge stack of env in us-east-1; its DNS records go into
+// dnsStack's static zone, or the parent zone when dnsStack is nil.
+func NewEdgeStack(scope constructs.Construct, id string, env config.Environment, dnsStack *DNSStack) *EdgeStack {
 	props := stackProps(env, "CloudFront static assets, certificate and WAF")
 	props.Env = &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(EdgeRegion)}
 	stack := awscdk.NewStack(scope, jsii.String(id), props)
-	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
-		HostedZoneId: jsii.String(env.DNS.HostedZoneID),
-		ZoneName:     jsii.String(env.DNS.ZoneName),
-	})
+	var zone awsroute53.IHostedZone
+	if dnsStack != nil {
+		// Route 53 is global; the zone's id is read from the Dns stack of the primary
+		// region (a weak, deploy-time reference: Fn::GetStackOutput with its Region).
+		zone = dnsStack.Zones.Static
+	} else {
+		zone = parentZone(stack, env)
+	}
 	acl := waf.New(stack, "Waf", &waf.Props{
 		Scope:         waf.ScopeCloudFront,
 		Name:          fmt.Sprintf("garcon-%s-static", env.Name),
@@ -59,13 +64,15 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment)
 	})
 	assets := edge.New(stack, "Static", &edge.Props{
 		HostedZone:       zone,
-		HostName:         env.DNS.StaticHost,
+		DomainName:       env.StaticDomain(),
 		PriceClass:       priceClasses[env.Edge.PriceClass],
 		WebACLArn:        acl.ACL.AttrArn(),
 		LogRetentionDays: env.Logs.RetentionDays,
 		RemovalPolicy:    removalPolicy(env),
 	})
-	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{Emails: env.Alarms.Emails, RemovalPolicy: removalPolicy(env)})
+	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{
+		Emails: env.Alarms.Emails, AlarmNamePrefix: alarmNamePrefix(env), RemovalPolicy: removalPolicy(env),
+	})
 	notify := observability.Alarms{Topic: topic.Topic}
 	probe := notify.NewHealthProbe(stack, "ApiProbe", env.APIDomain(), "/health")
 	alarms := []awscloudwatch.Alarm{
@@ -74,6 +81,7 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment)
 		probe.Alarm,
 	}
 
+	watchProducers(stack, dnsStackOf(dnsStack))
 	output(stack, "AssetsBucketName", *assets.Assets.BucketName(), "Bucket the front-end pipeline uploads static assets to")
 	output(stack, "DistributionId", *assets.Distribution.DistributionId(), "CloudFront distribution to invalidate after an upload")
 	output(stack, "DistributionDomainName", *assets.Distribution.DistributionDomainName(), "CloudFront domain of the distribution")

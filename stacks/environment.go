@@ -30,6 +30,30 @@ type Environment struct {
 	Edge *EdgeStack
 	// CICD holds the GitHub OIDC provider and the CI roles.
 	CICD *CICDStack
+	// DNS holds the environment's delegated zones; nil for an environment in the parent
+	// zone's account, whose records go into the parent zone.
+	DNS *DNSStack
+}
+
+// App is everything Build adds to a CDK app.
+type App struct {
+	// Environments are the stages of the configured environments, in config order.
+	Environments []*Environment
+	// DNSZone is the stage of the parent zone's account; nil when no environment needs
+	// delegated zones.
+	DNSZone *DNSZoneStage
+}
+
+// Stages lists every stage of the app: the environments', then the zone account's.
+func (a *App) Stages() []awscdk.Stage {
+	var out []awscdk.Stage
+	for _, env := range a.Environments {
+		out = append(out, env.Stage)
+	}
+	if a.DNSZone != nil {
+		out = append(out, a.DNSZone.Stage)
+	}
+	return out
 }
 
 // Options are the inputs of Build that are not configuration.
@@ -38,10 +62,11 @@ type Options struct {
 	AppDir string
 }
 
-// Build adds one stage per environment to app. envs must have passed
-// config.ValidateAll. It must be called before anything else is added to app, because it
-// seeds the availability-zone context that keeps synthesis free of lookups.
-func Build(app awscdk.App, envs []config.Environment, opts Options) []*Environment {
+// Build adds one stage per environment to app, and the DnsZone stage when an environment
+// needs delegated zones. envs must have passed config.ValidateAll. It must be called
+// before anything else is added to app, because it seeds the availability-zone context
+// that keeps synthesis free of lookups.
+func Build(app awscdk.App, envs []config.Environment, opts Options) *App {
 	for _, env := range envs {
 		// Some L2 constructs ask the stack for its AZs even when the VPC is given them;
 		// answering from config avoids a context lookup (a second synth run that fails
@@ -58,10 +83,11 @@ func Build(app awscdk.App, envs []config.Environment, opts Options) []*Environme
 			app.Node().SetContext(jsii.String(other), []string{region + "a", region + "b", region + "c"})
 		}
 	}
-	out := make([]*Environment, 0, len(envs))
+	out := &App{}
 	for _, env := range envs {
-		out = append(out, NewEnvironment(app, env, opts))
+		out.Environments = append(out.Environments, NewEnvironment(app, env, opts))
 	}
+	out.DNSZone = NewDNSZoneStage(app, envs)
 	return out
 }
 
@@ -80,10 +106,14 @@ func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Envir
 	data := NewDataStack(stage, "Data", env, network.Vpc)
 	// The plan copies into the DR vault by name: the vault must exist first.
 	data.AddStackDependency(backupStack.Stack, jsii.String("backup copies go to the DR vault"))
-	svc := NewServiceStack(stage, "Service", env, opts.AppDir, network, data)
-	edgeStack := NewEdgeStack(stage, "Edge", env)
+	var dnsStack *DNSStack
+	if env.DelegatesDNS() {
+		dnsStack = NewDNSStack(stage, "Dns", env)
+	}
+	svc := NewServiceStack(stage, "Service", env, opts.AppDir, network, data, dnsStack)
+	edgeStack := NewEdgeStack(stage, "Edge", env, dnsStack)
 	ci := NewCICDStack(stage, "CICD", env)
-	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack, CICD: ci}
+	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack, CICD: ci, DNS: dnsStack}
 }
 
 // tagEnvironment tags every taggable resource of the stage so cost reports split by
@@ -115,3 +145,9 @@ func removalPolicy(env config.Environment) awscdk.RemovalPolicy {
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }
+
+// alarmNamePrefix starts the name of every alarm of env: CloudFormation names an alarm
+// "<stack name>-<logical id>-<suffix>" and every stack name of the stage starts with the
+// stage name, and the explicitly named deployment alarms follow the same scheme. The
+// alarm topics admit CloudWatch for these alarms only.
+func alarmNamePrefix(env config.Environment) string { return env.StageName + "-" }

@@ -19,6 +19,7 @@ import (
 // The whole app is built and synthesized once for the package (synthesis is the
 // expensive part); every test asserts against these results.
 var (
+	built    *stacks.App
 	envs     []*stacks.Environment
 	assembly cxapi.CloudAssembly
 	outdir   string
@@ -44,8 +45,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		envs = stacks.Build(app, cfg, stacks.Options{AppDir: filepath.Join(cdktest.RepoRoot(), "app")})
-		stacks.ApplyPolicyChecks(envs)
+		built = stacks.Build(app, cfg, stacks.Options{AppDir: filepath.Join(cdktest.RepoRoot(), "app")})
+		envs = built.Environments
+		stacks.ApplyPolicyChecks(built)
 		assembly = app.Synth(nil)
 		return m.Run()
 	}()
@@ -76,11 +78,11 @@ func templateOf(stack awscdk.Stack) assertions.Template {
 	})
 }
 
-// allStacks lists every stack of every environment.
+// allStacks lists every stack of every stage (the environments' and the DNS zone's).
 func allStacks() []awscdk.Stack {
 	var out []awscdk.Stack
-	for _, env := range envs {
-		for _, child := range *env.Stage.Node().Children() {
+	for _, stage := range built.Stages() {
+		for _, child := range *stage.Node().Children() {
 			if *awscdk.Stack_IsStack(child) {
 				out = append(out, awscdk.Stack_Of(child))
 			}

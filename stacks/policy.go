@@ -13,9 +13,9 @@ import (
 // The aspect is added to each stage rather than to the app: a stage writes its nested
 // cloud assembly before the app's own aspects run, so an app-level aspect's findings
 // would never reach the stage's manifest.
-func ApplyPolicyChecks(envs []*Environment) {
-	for _, env := range envs {
-		awscdk.Aspects_Of(env.Stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
+func ApplyPolicyChecks(app *App) {
+	for _, stage := range app.Stages() {
+		awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
 			Verbose: jsii.Bool(true),
 		}), nil)
 	}

@@ -6,8 +6,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -35,13 +37,16 @@ type ServiceStack struct {
 	Dashboard awscloudwatch.Dashboard
 }
 
-// NewServiceStack creates the API of env from the image in appDir, wired to net and data.
-func NewServiceStack(scope constructs.Construct, id string, env config.Environment, appDir string, net *NetworkStack, data *DataStack) *ServiceStack {
+// NewServiceStack creates the API of env from the image in appDir, wired to net and data;
+// its DNS records go into dnsStack's API zone, or the parent zone when dnsStack is nil.
+func NewServiceStack(scope constructs.Construct, id string, env config.Environment, appDir string, net *NetworkStack, data *DataStack, dnsStack *DNSStack) *ServiceStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), stackProps(env, "Fargate API, load balancer, WAF, DNS and auto scaling"))
-	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
-		HostedZoneId: jsii.String(env.DNS.HostedZoneID),
-		ZoneName:     jsii.String(env.DNS.ZoneName),
-	})
+	var zone awsroute53.IHostedZone
+	if dnsStack != nil {
+		zone = dnsStack.Zones.API
+	} else {
+		zone = parentZone(stack, env)
+	}
 	db, redis, s := data.Database, data.Cache, data.Secrets
 	dataKey := awskms.Key_FromKeyArn(stack, jsii.String("DataKey"), data.Key.KeyArn())
 
@@ -62,6 +67,11 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 			"DB_PORT":        fmt.Sprint(database.DefaultPort),
 			"DB_NAME":        db.DatabaseName,
 			"DB_SSLMODE":     "verify-full",
+			// The pools log in as their own user with IAM tokens; the master credentials
+			// (DB_CREDENTIALS) only run migrations at start.
+			"DB_AUTH":        "iam",
+			"DB_APP_USER":    database.AppUser,
+			"JWT_AUDIENCE":   "garcon-api",
 			"REDIS_HOST":     *redis.PrimaryEndpoint,
 			"REDIS_PORT":     fmt.Sprint(cache.DefaultPort),
 			"REDIS_TLS":      "true",
@@ -69,16 +79,22 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 			"AWS_REGION":     env.Region,
 		},
 		Secrets: map[string]awsecs.Secret{
-			"DB_CREDENTIALS":      localSecret(stack, "DbCredentials", db.Secret, dataKey),
-			"REDIS_AUTH_TOKEN":    localSecret(stack, "RedisAuthToken", redis.AuthToken, dataKey),
-			"JWT_SECRET":          localSecret(stack, "JwtSigningKey", s.JwtSigningKey, dataKey),
-			"STRIPE_API_KEY":      localSecret(stack, "StripeApiKey", s.StripeAPIKey, dataKey),
-			"GOOGLE_MAPS_API_KEY": localSecret(stack, "GoogleMapsApiKey", s.GoogleMapsAPIKey, dataKey),
+			"DB_CREDENTIALS":      localSecret(stack, "DbCredentials", db.Secret),
+			"REDIS_AUTH_TOKEN":    localSecret(stack, "RedisAuthToken", redis.AuthToken),
+			"JWT_SECRET":          localSecret(stack, "JwtSigningKey", s.JwtSigningKey),
+			"STRIPE_API_KEY":      localSecret(stack, "StripeApiKey", s.StripeAPIKey),
+			"GOOGLE_MAPS_API_KEY": localSecret(stack, "GoogleMapsApiKey", s.GoogleMapsAPIKey),
 		},
+		// New tasks whenever a value the environment or secrets read from another stack
+		// may have changed (see revision.go).
+		Labels: map[string]string{UpstreamRevisionLabel: *resourcesRevision(append([]constructs.IConstruct{
+			db.Instance, redis.ReplicationGroup, redis.AuthToken, db.Secret,
+			s.JwtSigningKey, s.StripeAPIKey, s.GoogleMapsAPIKey, data.Storage.Uploads,
+		}, replicasOf(db)...)...)},
 		LogRetention:     retentionDays(env.Logs.RetentionDays),
 		LogEncryptionKey: dataKey,
 		HostedZone:       zone,
-		HostName:         env.DNS.APIHost,
+		DomainName:       env.APIDomain(),
 		AccessLogs:       data.Storage.Logs,
 		Protected:        env.IsProduction(),
 		Canary:           env.Service.Deployment == config.DeploymentCanary,
@@ -86,19 +102,21 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 		Alarm5xxPercent: env.Alarms.HTTP5xxPercent,
 	})
 
+	allowSecretsDecryption(api.TaskDefinition, data.Key, env.Region)
+
 	// Least privilege, all through Connections and Grant*: the tasks reach the database
 	// (writer and replicas share one security group) and Redis on their ports, and may put
 	// objects under uploads/ — what presigned PUT URLs are signed for.
 	api.Service.Connections().AllowToDefaultPort(db.Instance, jsii.String("API to PostgreSQL"))
+	db.GrantConnect(api.TaskDefinition.TaskRole())
 	api.Service.Connections().AllowTo(redis.SecurityGroup, redis.Connections().DefaultPort(), jsii.String("API to Redis"))
-	data.Storage.Uploads.GrantPut(api.TaskDefinition.TaskRole(), jsii.String("uploads/*"))
+	allowUploads(api.TaskDefinition.TaskRole(), data.Storage.Uploads, data.Key, env.Region)
 	cdknag.NagSuppressions_AddResourceSuppressions(api.TaskDefinition.TaskRole(), &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("GrantPut's object-level wildcards are scoped to keys under uploads/ of the one bucket and to its one KMS key, exactly what presigned PUT URLs need."),
-			AppliesTo: &[]any{
-				jsii.String("Action::s3:Abort*"), jsii.String("Action::kms:GenerateDataKey*"), jsii.String("Action::kms:ReEncrypt*"),
-				jsii.String("Resource::<StorageUploadsBDC5E374.Arn>/uploads/*"),
-			}},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("Presigned uploads go to keys the API names at run time, all under uploads/ of the one bucket; the only action there is s3:PutObject."),
+			AppliesTo: &[]any{jsii.String("Resource::<StorageUploadsBDC5E374.Arn>/uploads/*")}},
 	}, jsii.Bool(true))
+
+	watchProducers(stack, net.Stack, data.Stack, dnsStackOf(dnsStack))
 
 	acl := waf.New(stack, "Waf", &waf.Props{
 		Scope:            waf.ScopeRegional,
@@ -118,7 +136,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 		alarms = append(alarms, notify.Add(deploymentAlarm))
 	}
 	alarms = append(alarms, notify.APIAlarms(stack, observability.APIProps{
-		LoadBalancer: api.LoadBalancer, TargetGroup: api.TargetGroup, Service: api.Service, Cluster: api.Cluster,
+		LoadBalancer: api.LoadBalancer, TargetGroups: api.TargetGroups, Service: api.Service, Cluster: api.Cluster,
 		MinTasks: env.Service.MinTasks, P99LatencyMillis: env.Alarms.P99LatencyMillis, Percent5xx: env.Alarms.HTTP5xxPercent,
 	})...)
 	alarms = append(alarms, notify.WafBlockedAlarm(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes))
@@ -129,7 +147,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	}
 	alarms = append(alarms, notify.MenuViewsDropAlarm(stack, env.Name, kpiMissing))
 	dashboard := observability.NewDashboard(stack, "Dashboard", &observability.DashboardProps{
-		Environment: env.Name, LoadBalancer: api.LoadBalancer, TargetGroup: api.TargetGroup, Cluster: api.Cluster, Service: api.Service,
+		Environment: env.Name, LoadBalancer: api.LoadBalancer, TargetGroups: api.TargetGroups, Cluster: api.Cluster, Service: api.Service,
 		Database: db.Instance, Replicas: db.Replicas, CacheGroupID: redis.ReplicationGroup.Ref(), CacheNodes: 1 + env.Cache.Replicas,
 		Alarms: append(append([]awscloudwatch.Alarm{}, alarms...), data.Alarms...),
 	})
@@ -140,16 +158,75 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	return &ServiceStack{Stack: stack, API: api, WebACL: acl, Alarms: alarms, Dashboard: dashboard}
 }
 
+// allowUploads lets the task role sign presigned PUT URLs for keys under uploads/: a
+// presigned request acts with its signer's permissions, so the role needs s3:PutObject
+// there and, since the bucket encrypts with the Data key, kms:GenerateDataKey on that key
+// when S3 asks KMS for the object's data key on the upload's behalf. Nothing else: no
+// reads, deletes, retention or legal holds. (Bucket.GrantPut would add those object-lock
+// and tagging actions; a grant on the Data key object would also write the Data key's
+// policy, making Data depend on Service.)
+func allowUploads(role awsiam.IRole, bucket awss3.IBucket, key awskms.IKey, region string) {
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PutUploads"),
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String("uploads/*"))),
+	}))
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("EncryptUploads"),
+		Actions:    jsii.Strings("kms:GenerateDataKey"),
+		Resources:  jsii.Strings(*key.KeyArn()),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("s3.%s.amazonaws.com", region)}},
+	}))
+}
+
+// UpstreamRevisionLabel is the Docker label of the API container that carries the
+// revision of the values it reads from the Network, Data and Dns stacks.
+const UpstreamRevisionLabel = "app.garcon.upstream-revision"
+
+// replicasOf lists db's read replicas as constructs.
+func replicasOf(db *database.Database) []constructs.IConstruct {
+	out := make([]constructs.IConstruct, len(db.Replicas))
+	for i, r := range db.Replicas {
+		out[i] = r
+	}
+	return out
+}
+
+// dnsStackOf returns the stack of d, or nil when the environment has no Dns stack.
+func dnsStackOf(d *DNSStack) awscdk.Stack {
+	if d == nil {
+		return nil
+	}
+	return d.Stack
+}
+
 // localSecret references a Data-stack secret from this stack so that granting it to the
 // task's execution role lands in this stack's IAM policy. Granting the Data stack's own
 // secret object would also write the role into the Data stack's key policy, making Data
 // depend on Service while Service depends on Data: a cycle CloudFormation cannot deploy.
-func localSecret(stack awscdk.Stack, id string, secret awssecretsmanager.ISecret, key awskms.IKey) awsecs.Secret {
+// The reference carries no key on purpose: a grant through an imported key writes nothing
+// (see allowSecretsDecryption).
+func localSecret(stack awscdk.Stack, id string, secret awssecretsmanager.ISecret) awsecs.Secret {
 	local := awssecretsmanager.Secret_FromSecretAttributes(stack, jsii.String(id), &awssecretsmanager.SecretAttributes{
 		SecretCompleteArn: secret.SecretArn(),
-		EncryptionKey:     key,
 	})
 	return awsecs.Secret_FromSecretsManager(local, nil)
+}
+
+// allowSecretsDecryption lets the task execution role decrypt the secrets ECS injects at
+// start: Secrets Manager decrypts them with the Data key on the caller's behalf, so the
+// caller needs kms:Decrypt on that key. A grant through an imported key
+// (Key_FromKeyArn) is silently dropped — an imported key has no policy CDK can write to,
+// and its kms:ViaService principal adds nothing to an identity policy — so the statement
+// goes into the role's own policy, limited to Secrets Manager's use of the key. The key
+// policy delegates to IAM in the account, which makes this statement sufficient.
+func allowSecretsDecryption(task awsecs.TaskDefinition, key awskms.IKey, region string) {
+	task.ObtainExecutionRole().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DecryptInjectedSecrets"),
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings(*key.KeyArn()),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("secretsmanager.%s.amazonaws.com", region)}},
+	}))
 }
 
 func output(stack awscdk.Stack, id, value, description string) {

@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestServiceDeploysSafely(t *testing.T) {
 				"Alarms": map[string]any{
 					"Enable":     true,
 					"Rollback":   true,
-					"AlarmNames": []any{map[string]any{"Ref": regexp("^ApiHttp5xxRateAlarm")}, map[string]any{"Ref": regexp("^ApiUnhealthyTargetsAlarm")}},
+					"AlarmNames": []any{env.Config.StageName + "-Service-ApiHttp5xxRate", env.Config.StageName + "-Service-ApiUnhealthyTargets"},
 				},
 			}),
 			"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": objectLike(map[string]any{"AssignPublicIp": "DISABLED"})},
@@ -148,8 +149,8 @@ func TestServiceDeploymentAlarmsWatch5xxRateAndUnhealthyTargets(t *testing.T) {
 		})
 		unhealthy := map[string]any{"Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold"}
 		if env.Config.Service.Deployment == "canary" {
-			// The new revision's tasks are in the canary group during a deployment: both count.
-			unhealthy["Metrics"] = arrayWith(objectLike(map[string]any{"Expression": "MAX([main, canary])"}))
+			// The new revision's tasks are in the idle group during a deployment: both count.
+			unhealthy["Metrics"] = arrayWith(objectLike(map[string]any{"Expression": "SUM([unhealthy1, unhealthy2])"}))
 		} else {
 			unhealthy["MetricName"], unhealthy["Namespace"] = "UnHealthyHostCount", "AWS/ApplicationELB"
 		}
@@ -249,7 +250,7 @@ func TestCertificateIsDNSValidatedInTheHostedZone(t *testing.T) {
 			"DomainName":       env.Config.APIDomain(),
 			"ValidationMethod": "DNS",
 			"DomainValidationOptions": []any{map[string]any{
-				"DomainName": env.Config.APIDomain(), "HostedZoneId": env.Config.DNS.HostedZoneID,
+				"DomainName": env.Config.APIDomain(), "HostedZoneId": zoneOf(env, "ApiZone"),
 			}},
 		})
 	})
@@ -275,7 +276,7 @@ func TestDNSRecordsPointAtTheLoadBalancer(t *testing.T) {
 			tpl.ResourcePropertiesCountIs(jsii.String("AWS::Route53::RecordSet"), map[string]any{
 				"Name":         env.Config.APIDomain() + ".",
 				"Type":         typ,
-				"HostedZoneId": env.Config.DNS.HostedZoneID,
+				"HostedZoneId": zoneOf(env, "ApiZone"),
 				"AliasTarget":  objectLike(map[string]any{"DNSName": assertions.Match_AnyValue()}),
 			}, jsii.Number(1))
 		}
@@ -291,7 +292,7 @@ func TestAutoScalingTracksCpuMemoryAndRequests(t *testing.T) {
 			"MinCapacity": env.Config.Service.MinTasks, "MaxCapacity": env.Config.Service.MaxTasks,
 		})
 		tpl.ResourceCountIs(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), jsii.Number(3))
-		for metric, target := range map[string]int{"ECSServiceAverageCPUUtilization": 60, "ECSServiceAverageMemoryUtilization": 70, "ALBRequestCountPerTarget": 1000} {
+		for metric, target := range map[string]int{"ECSServiceAverageCPUUtilization": 60, "ECSServiceAverageMemoryUtilization": 70} {
 			tpl.HasResourceProperties(jsii.String("AWS::ApplicationAutoScaling::ScalingPolicy"), map[string]any{
 				"PolicyType": "TargetTrackingScaling",
 				"TargetTrackingScalingPolicyConfiguration": objectLike(map[string]any{
@@ -299,6 +300,54 @@ func TestAutoScalingTracksCpuMemoryAndRequests(t *testing.T) {
 					"PredefinedMetricSpecification": objectLike(map[string]any{"PredefinedMetricType": metric}),
 				}),
 			})
+		}
+	})
+}
+
+// Finding 13.3: the predefined ALBRequestCountPerTarget follows one target group, idle
+// after every other canary release. Requests scaling follows the load balancer's
+// requests per running task instead, whichever group serves them.
+func TestRequestScalingFollowsTheLiveTargetGroup(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		var policies []map[string]any
+		for _, raw := range resourcesOf(env.Service.Stack, "AWS::ApplicationAutoScaling::ScalingPolicy") {
+			cfg := raw["Properties"].(map[string]any)["TargetTrackingScalingPolicyConfiguration"].(map[string]any)
+			if spec, ok := cfg["CustomizedMetricSpecification"]; ok {
+				policies = append(policies, cfg)
+				raw, _ := json.Marshal(spec)
+				assert.Contains(t, string(raw), `"Expression":"requests / tasks"`)
+				assert.Contains(t, string(raw), `"MetricName":"RequestCount","Namespace":"AWS/ApplicationELB"`)
+				assert.Contains(t, string(raw), `"MetricName":"RunningTaskCount","Namespace":"ECS/ContainerInsights"`)
+				assert.NotContains(t, string(raw), "TargetGroup", "no metric of one target group")
+			}
+			if pre, ok := cfg["PredefinedMetricSpecification"].(map[string]any); ok {
+				assert.NotEqual(t, "ALBRequestCountPerTarget", pre["PredefinedMetricType"], "it follows one target group")
+			}
+		}
+		require.Len(t, policies, 1)
+		assert.EqualValues(t, 1000, policies[0]["TargetValue"])
+	})
+}
+
+// Finding 13.3: after a canary release the new revision serves from the other target
+// group; every API alarm and graph on targets covers both groups or the load balancer.
+func TestTargetMetricsFollowTheLiveTargetGroup(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		groups := len(resourcesOf(env.Service.Stack, "AWS::ElasticLoadBalancingV2::TargetGroup"))
+		for id, res := range resourcesOf(env.Service.Stack, "AWS::CloudWatch::Alarm") {
+			raw, _ := json.Marshal(res["Properties"])
+			if n := strings.Count(string(raw), `"Name":"TargetGroup"`); n > 0 {
+				assert.Equal(t, groups, n, "%s watches %d of the %d target groups", id, n, groups)
+			}
+		}
+		p99 := alarmWith(t, env.Service.Stack, "ApiAlarmsP99Latency")
+		for _, d := range p99["Dimensions"].([]any) {
+			assert.Equal(t, "LoadBalancer", d.(map[string]any)["Name"], "p99 latency at the load balancer, whichever group answered")
+		}
+		for _, res := range resourcesOf(env.Service.Stack, "AWS::CloudWatch::Dashboard") {
+			raw, _ := json.Marshal(res["Properties"])
+			body := string(raw)
+			assert.Equal(t, 2*groups, strings.Count(body, `\"TargetGroup\"`), "healthy and unhealthy targets of every group on the dashboard")
 		}
 	})
 }
@@ -331,7 +380,10 @@ func TestRegionalWafProtectsTheLoadBalancer(t *testing.T) {
 			"RedactedFields": []any{map[string]any{"SingleHeader": map[string]any{"Name": "authorization"}}},
 		})
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
-			"LogGroupName":    "aws-waf-logs-garcon-" + env.Config.Name + "-api",
+			"LogGroupName": map[string]any{"Fn::Join": []any{"", []any{
+				"aws-waf-logs-garcon-" + env.Config.Name + "-api-",
+				map[string]any{"Fn::Select": []any{2, map[string]any{"Fn::Split": []any{"/", map[string]any{"Ref": "AWS::StackId"}}}}},
+			}}},
 			"RetentionInDays": env.Config.Logs.RetentionDays,
 		})
 	})
@@ -420,8 +472,18 @@ func TestTaskRoleMayOnlyPutUploads(t *testing.T) {
 					}
 				}
 			}
-			assert.ElementsMatch(t, []string{"s3:PutObject", "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectTagging",
-				"s3:PutObjectVersionTagging", "s3:Abort*", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Decrypt"}, actions)
+			// Presigned PUTs, their data key, and IAM database authentication.
+			assert.ElementsMatch(t, []string{"s3:PutObject", "kms:GenerateDataKey", "rds-db:connect"}, actions)
+			for _, raw := range statements {
+				st := raw.(map[string]any)
+				if st["Action"] != "rds-db:connect" {
+					continue
+				}
+				resources, _ := json.Marshal(st["Resource"])
+				assert.Equal(t, 1+env.Config.Database.ReadReplicas, strings.Count(string(resources), "/garcon_app"),
+					"as the app user, on the writer and each replica: %s", resources)
+				assert.NotContains(t, string(resources), "garcon_admin")
+			}
 		}
 	})
 }

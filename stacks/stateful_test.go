@@ -37,6 +37,10 @@ var pinnedStatefulIDs = map[string][]string{
 		"AWS::S3::Bucket StaticAssets265B842E",
 		"AWS::S3::Bucket StaticLogs1F36FD7A",
 	},
+	"Dns": {
+		"AWS::Route53::HostedZone ApiZone35BB6566",
+		"AWS::Route53::HostedZone StaticZoneE2492D40",
+	},
 	"Backup": {
 		"AWS::Backup::BackupVault Vault645BC77C",
 		"AWS::KMS::Key VaultKeyCB88EF1A",

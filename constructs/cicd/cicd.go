@@ -1,6 +1,7 @@
 // Package cicd provides what GitHub Actions needs to reach an AWS account without
 // long-lived keys: the GitHub OIDC identity provider, a deploy role that may only assume
-// the CDK bootstrap roles, and a read-only role for `cdk diff` on pull requests.
+// the CDK bootstrap roles, and a role for `cdk diff` on pull requests that reads the
+// environment's templates and nothing else.
 package cicd
 
 import (
@@ -41,8 +42,11 @@ type GitHubAccess struct {
 	// DeployRole is assumed by deploy jobs of DeployEnvironment; it can only assume the CDK
 	// bootstrap roles (deploy, file/image publishing, lookup).
 	DeployRole awsiam.Role
-	// DiffRole is assumed by pull-request jobs; it can only assume the CDK lookup role
-	// (read-only) and read CloudFormation stacks.
+	// DiffRole is assumed by pull-request jobs, which run code from any branch before
+	// review: it may read the templates of the environment's stacks and nothing else. It
+	// may not assume the CDK lookup role, whose ReadOnlyAccess reads S3 objects, log
+	// events and the configuration of the whole account; `cdk diff` falls back to the
+	// caller's own credentials when it cannot assume that role.
 	DiffRole awsiam.Role
 }
 
@@ -92,25 +96,18 @@ func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
 	}))
 
 	diff := awsiam.NewRole(c, jsii.String("DiffRole"), &awsiam.RoleProps{
-		Description:        jsii.String(fmt.Sprintf("GitHub Actions cdk diff on pull requests of %s: read-only", props.Repository)),
+		Description:        jsii.String(fmt.Sprintf("GitHub Actions cdk diff on pull requests of %s: reads the environment's templates only", props.Repository)),
 		AssumedBy:          principal(fmt.Sprintf("repo:%s:pull_request", props.Repository)),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 	})
-	var lookupRoles []*string
-	for _, region := range props.Regions {
-		lookupRoles = append(lookupRoles, bootstrapRole("lookup", region))
-	}
-	diff.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("AssumeCdkLookupRole"),
-		Actions:   jsii.Strings("sts:AssumeRole", "sts:TagSession"),
-		Resources: &lookupRoles,
-	}))
 	stacks := stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("cloudformation"), Region: jsii.String("*"), Resource: jsii.String("stack"),
 		ResourceName: jsii.String(props.StackNamePrefix + "*/*"),
 	})
 	diff.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadDeployedTemplates"),
+		Sid: jsii.String("ReadDeployedTemplates"),
+		// What `cdk diff --method template` calls: the stack, its deployed template, and
+		// its resources (to find nested stacks).
 		Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"),
 		Resources: jsii.Strings(*stacks),
 	}))

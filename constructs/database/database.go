@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -17,6 +18,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
+
+// AppUser is the database user the API's connection pools log in as, with IAM database
+// authentication (a token per connection, valid 15 minutes): nothing the running tasks
+// use is rotated under them. The app's migrations, run with the master credentials at
+// start, create it and grant it rds_iam (app/README.md).
+const AppUser = "garcon_app"
 
 // DefaultPort is the PostgreSQL port. Not 5432: scanners probe the default port first
 // (cdk-nag AwsSolutions-RDS11), and the port is wired to clients, never typed by hand.
@@ -80,6 +87,16 @@ type Database struct {
 	// SecurityGroup is shared by the writer and its replicas; it admits nothing until a
 	// client is allowed through Connections().
 	SecurityGroup awsec2.SecurityGroup
+}
+
+// GrantConnect lets grantee connect to the writer and every replica as AppUser with IAM
+// database authentication (rds-db:connect on each instance's resource id: a token is
+// signed for one instance's endpoint, and each replica has its own resource id).
+func (d *Database) GrantConnect(grantee awsiam.IGrantable) {
+	d.Instance.GrantConnect(grantee, jsii.String(AppUser))
+	for _, replica := range d.Replicas {
+		replica.GrantConnect(grantee, jsii.String(AppUser))
+	}
 }
 
 // Connections lets clients be allowed to the writer and replicas on the database port:
@@ -178,8 +195,10 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 		SecurityGroup:  securityGroup,
 	}
 	if p.Protected {
-		// A snapshot restored later needs the credentials it was taken with.
-		instance.Secret().ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+		// A snapshot restored later needs the credentials it was taken with. Retain the
+		// secret itself: instance.Secret() is the SecretTargetAttachment wrapping it, and a
+		// policy applied there leaves the AWS::SecretsManager::Secret to be deleted.
+		retainGeneratedSecret(c, instance)
 	}
 	for i := range p.ReadReplicas {
 		replica := newReplica(c, fmt.Sprintf("Replica%d", i+1), instance, parameters, securityGroup, p)
@@ -197,6 +216,17 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 	})
 	retainRotationLogs(c, rotation, p)
 	return db
+}
+
+// retainGeneratedSecret retains the secret that Credentials_FromGeneratedSecret creates
+// as the instance's child "Secret" (the attachment is its child "Attachment").
+func retainGeneratedSecret(c constructs.Construct, instance awsrds.DatabaseInstance) {
+	secret, ok := instance.Node().TryFindChild(jsii.String("Secret")).(awscdk.IResource)
+	if !ok {
+		awscdk.Annotations_Of(c).AddError(jsii.String("database: the generated master secret is no longer the instance's child \"Secret\"; revisit retainGeneratedSecret"))
+		return
+	}
+	secret.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 }
 
 // retainRotationLogs creates the log group of the rotation function before the function

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -17,14 +16,17 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/constructs/dns"
 )
 
 // Props configures Edge.
 type Props struct {
 	// HostedZone holds the static host's records and validates its certificate.
 	HostedZone awsroute53.IHostedZone
-	// HostName is the record name inside HostedZone, e.g. "static".
-	HostName string
+	// DomainName is the static host's fully qualified name, inside HostedZone, e.g.
+	// "static.garcon.app".
+	DomainName string
 	// PriceClass limits the edge locations.
 	PriceClass awscloudfront.PriceClass
 	// WebACLArn is the CLOUDFRONT-scope web ACL protecting the distribution.
@@ -52,14 +54,14 @@ type Edge struct {
 // New creates the buckets, certificate, distribution and DNS records.
 func New(scope constructs.Construct, id string, props *Props) *Edge {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if props.HostedZone == nil || props.HostName == "" || props.WebACLArn == nil || props.LogRetentionDays < 1 {
-		awscdk.Annotations_Of(c).AddError(jsii.String("edge: HostedZone, HostName, WebACLArn and LogRetentionDays (>= 1) are required"))
+	if props.HostedZone == nil || props.DomainName == "" || props.WebACLArn == nil || props.LogRetentionDays < 1 {
+		awscdk.Annotations_Of(c).AddError(jsii.String("edge: HostedZone, DomainName, WebACLArn and LogRetentionDays (>= 1) are required"))
 	}
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	domain := props.HostName + "." + *props.HostedZone.ZoneName()
+	domain := props.DomainName
 
 	logs := awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -72,6 +74,8 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 		RemovalPolicy: removal,
+		// A bucket deleted with its stack must be emptied first, or the delete fails.
+		AutoDeleteObjects: jsii.Bool(removal == awscdk.RemovalPolicy_DESTROY),
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-S1"), Reason: jsii.String("This bucket is the access-log destination; logging it into itself would loop.")},
@@ -90,12 +94,11 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 		RemovalPolicy: removal,
+		// A bucket deleted with its stack must be emptied first, or the delete fails.
+		AutoDeleteObjects: jsii.Bool(removal == awscdk.RemovalPolicy_DESTROY),
 	})
 
-	certificate := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
-		DomainName: jsii.String(domain),
-		Validation: awscertificatemanager.CertificateValidation_FromDns(props.HostedZone),
-	})
+	certificate := dns.Certificate(c, props.HostedZone, domain)
 	headers := awscloudfront.NewResponseHeadersPolicy(c, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
 		Comment: jsii.String(fmt.Sprintf("Security headers of %s", domain)),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
@@ -147,9 +150,7 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 		{Id: jsii.String("AwsSolutions-CFR1"), Reason: jsii.String("Static assets of a public ordering app are served worldwide; abuse is handled by WAF, not by geography.")},
 	}, jsii.Bool(false))
 
-	target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(distribution))
-	awsroute53.NewARecord(c, jsii.String("AliasIpv4"), &awsroute53.ARecordProps{Zone: props.HostedZone, RecordName: jsii.String(props.HostName), Target: target})
-	awsroute53.NewAaaaRecord(c, jsii.String("AliasIpv6"), &awsroute53.AaaaRecordProps{Zone: props.HostedZone, RecordName: jsii.String(props.HostName), Target: target})
+	dns.Aliases(c, props.HostedZone, domain, awsroute53targets.NewCloudFrontTarget(distribution))
 
 	return &Edge{Construct: c, Assets: assets, Logs: logs, Distribution: distribution, DomainName: domain}
 }

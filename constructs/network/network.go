@@ -36,7 +36,7 @@ type Props struct {
 	// FlowLogRetention is how long the VPC flow logs are kept.
 	// Default: awslogs.RetentionDays_ONE_YEAR.
 	FlowLogRetention awslogs.RetentionDays
-	// RemovalPolicy applies to the flow-log group.
+	// RemovalPolicy applies to the VPC and the flow-log group.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
@@ -99,6 +99,10 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
 		},
 	})
+
+	// Everything in the VPC refers to it by id; keeping it when its stack is deleted keeps
+	// that id valid for whatever outlives the stack.
+	vpc.ApplyRemovalPolicy(removal)
 
 	flowLogGroup := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,

@@ -18,10 +18,10 @@ import (
 type DashboardProps struct {
 	// Environment is the environment name (KPI dimension, title).
 	Environment string
-	// LoadBalancer, TargetGroup, Cluster and Service are the API.
+	// LoadBalancer, TargetGroups, Cluster and Service are the API.
 	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
-	// TargetGroup routes to the tasks.
-	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
+	// TargetGroups are every group ECS may route the API's traffic through.
+	TargetGroups []awselasticloadbalancingv2.ApplicationTargetGroup
 	// Cluster holds Service.
 	Cluster awsecs.ICluster
 	// Service runs the API tasks.
@@ -60,9 +60,7 @@ func NewDashboard(scope constructs.Construct, id string, p *DashboardProps) awsc
 	section := func(text string) awscloudwatch.IWidget {
 		return awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("## " + text), Width: jsii.Number(24), Height: jsii.Number(1)})
 	}
-	percentile := func(stat string) awscloudwatch.IMetric {
-		return p.TargetGroup.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: Minutes(5), Statistic: jsii.String(stat)})
-	}
+	percentile := func(stat string) awscloudwatch.IMetric { return ResponseTime(p.LoadBalancer, stat, Minutes(5)) }
 	dbLatency := []awscloudwatch.IMetric{
 		p.Database.Metric(jsii.String("ReadLatency"), five), p.Database.Metric(jsii.String("WriteLatency"), five),
 	}
@@ -103,7 +101,7 @@ func NewDashboard(scope constructs.Construct, id string, p *DashboardProps) awsc
 	dashboard.AddWidgets(
 		graph("API response time p50 / p99", percentile("p50"), percentile("p99")),
 		graph("Database read / write latency", dbLatency...),
-		graph("Healthy / unhealthy targets", p.TargetGroup.Metrics().HealthyHostCount(five), p.TargetGroup.Metrics().UnhealthyHostCount(five)),
+		graph("Healthy / unhealthy targets", HealthyTargets(p.TargetGroups, "Average", Minutes(5)), UnhealthyTargets(p.TargetGroups, "Average", Minutes(5))),
 	)
 	dashboard.AddWidgets(section("Saturation"))
 	dashboard.AddWidgets(

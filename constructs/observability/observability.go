@@ -7,6 +7,7 @@ package observability
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -23,6 +24,12 @@ import (
 type TopicProps struct {
 	// Emails are subscribed to the topic (each must confirm the subscription once).
 	Emails []string
+	// AlarmNamePrefix limits which alarms may publish: only CloudWatch alarms of this
+	// account and region whose names start with it (CloudFormation names an alarm
+	// "<stack name>-<logical id>-<suffix>", so the stage name followed by "-" covers every
+	// stack of an environment). It guards against the confused deputy: CloudWatch acting
+	// for someone else's alarm.
+	AlarmNamePrefix string
 	// RemovalPolicy applies to the topic's key.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
@@ -38,33 +45,55 @@ type AlarmTopic struct {
 }
 
 // NewAlarmTopic creates the topic, its key and the e-mail subscriptions.
+//
+// A topic policy replaces the default one SNS would apply, and EnforceSSL writes one, so
+// the policy must say who may publish: CloudWatch, for this environment's alarms only.
+// Publishing to an encrypted topic also needs the key, hence the matching key statement.
 func NewAlarmTopic(scope constructs.Construct, id string, props *TopicProps) *AlarmTopic {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	if len(props.Emails) == 0 {
 		awscdk.Annotations_Of(c).AddError(jsii.String("observability: Emails is empty; allowed: one or more addresses"))
 	}
+	if props.AlarmNamePrefix == "" || strings.ContainsAny(props.AlarmNamePrefix, "*?") {
+		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("observability: AlarmNamePrefix %q; allowed: a literal alarm-name prefix such as \"Production-\"", props.AlarmNamePrefix)))
+	}
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
+	stack := awscdk.Stack_Of(c)
+	fromOurAlarms := map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
+			ResourceName: jsii.String(props.AlarmNamePrefix + "*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
+	}
+	cloudWatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
 	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
 		Description:       jsii.String("Garçon alarm notifications"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 	})
-	// CloudWatch publishes alarm state changes to the encrypted topic with this key.
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Principals: &[]awsiam.IPrincipal{cloudWatch},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(c).Account()}},
+		Conditions: &fromOurAlarms,
 	}), nil)
 	topic := awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Garcon alarms"),
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsOfThisEnvironment"),
+		Principals: &[]awsiam.IPrincipal{cloudWatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*topic.TopicArn()),
+		Conditions: &fromOurAlarms,
+	}))
 	for _, email := range props.Emails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}

@@ -14,10 +14,11 @@ import (
 
 // APIProps are the resources and thresholds of the API's alarms.
 type APIProps struct {
-	// LoadBalancer and TargetGroup front the service.
+	// LoadBalancer fronts the service.
 	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
-	// TargetGroup routes to the tasks.
-	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
+	// TargetGroups are every group ECS may route the service's traffic through (two
+	// under canary deployments, where the live one alternates).
+	TargetGroups []awselasticloadbalancingv2.ApplicationTargetGroup
 	// Service runs the tasks.
 	Service awsecs.FargateService
 	// Cluster holds the service (Container Insights metrics are per cluster and service).
@@ -50,7 +51,7 @@ func ErrorRate(alb awselasticloadbalancingv2.ApplicationLoadBalancer) awscloudwa
 // service's deployment alarms, wired to the topic by the caller).
 func (a Alarms) APIAlarms(scope constructs.Construct, p APIProps) []awscloudwatch.Alarm {
 	c := constructs.NewConstruct(scope, jsii.String("ApiAlarms"))
-	tg, svc := p.TargetGroup, p.Service
+	svc := p.Service
 	minute := Minutes(1)
 	insights := func(name string) awscloudwatch.Metric {
 		return Metric("ECS/ContainerInsights", name, "Average", minute, map[string]*string{
@@ -64,11 +65,11 @@ func (a Alarms) APIAlarms(scope constructs.Construct, p APIProps) []awscloudwatc
 		Period:       minute,
 	})
 	return []awscloudwatch.Alarm{
-		a.New(c, "P99Latency", tg.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p99")}), Spec{
+		a.New(c, "P99Latency", ResponseTime(p.LoadBalancer, "p99", minute), Spec{
 			Description: fmt.Sprintf("API p99 response time above %d ms: check slow queries (RDS Performance Insights) and task CPU.", p.P99LatencyMillis),
 			Threshold:   float64(p.P99LatencyMillis) / 1000, Comparison: Greater, Periods: 5, DatapointsToAlarm: 3, MissingData: NotBreaching,
 		}),
-		a.New(c, "HealthyHostsBelowMinimum", tg.Metrics().HealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Minimum")}), Spec{
+		a.New(c, "HealthyHostsBelowMinimum", HealthyTargets(p.TargetGroups, "Minimum", minute), Spec{
 			Description: fmt.Sprintf("Fewer than %d healthy API targets: capacity is below the floor; check task health and recent deployments.", p.MinTasks),
 			Threshold:   float64(p.MinTasks), Comparison: Less, Periods: 3, DatapointsToAlarm: 3, MissingData: Breaching,
 		}),

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/garcon/infrastructure/constructs/dns"
 	"github.com/garcon/infrastructure/constructs/observability"
 )
 
@@ -62,6 +63,11 @@ type Props struct {
 	Environment map[string]string
 	// Secrets are injected by ECS from Secrets Manager at start; never plain environment.
 	Secrets map[string]awsecs.Secret
+	// Labels are Docker labels of the container: a value that must start new tasks when
+	// it changes (such as a revision of the values the environment reads from other
+	// stacks) belongs here.
+	// Default: none.
+	Labels map[string]string
 	// LogRetention is how long the container logs are kept.
 	LogRetention awslogs.RetentionDays
 	// LogEncryptionKey encrypts the container logs; its policy must admit CloudWatch Logs.
@@ -69,8 +75,9 @@ type Props struct {
 	LogEncryptionKey awskms.IKey
 	// HostedZone holds the API's DNS records and validates its certificate.
 	HostedZone awsroute53.IHostedZone
-	// HostName is the API's record name inside HostedZone, e.g. "api".
-	HostName string
+	// DomainName is the API's fully qualified host name, inside HostedZone, e.g.
+	// "api.garcon.app".
+	DomainName string
 	// AccessLogs receives the load balancer's access logs (SSE-S3 bucket).
 	AccessLogs awss3.IBucket
 	// Protected turns on load balancer deletion protection and retains logs: production.
@@ -109,6 +116,10 @@ type Service struct {
 	// CanaryTargetGroup receives the new revision's tasks during a canary deployment
 	// (nil without Canary).
 	CanaryTargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
+	// TargetGroups are every group ECS may route traffic through: TargetGroup, and
+	// CanaryTargetGroup with Canary. Under canary deployments the live one alternates
+	// with each release; metrics over all of them follow it.
+	TargetGroups []awselasticloadbalancingv2.ApplicationTargetGroup
 	// Certificate is the API's DNS-validated ACM certificate.
 	Certificate awscertificatemanager.Certificate
 	// DomainName is the API's fully qualified host name.
@@ -130,7 +141,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	if p.Protected {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	domain := p.HostName + "." + *p.HostedZone.ZoneName()
+	domain := p.DomainName
 
 	cluster := awsecs.NewCluster(c, jsii.String("Cluster"), &awsecs.ClusterProps{
 		Vpc:                 p.Vpc,
@@ -179,25 +190,18 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	}
 	fargate := awsecs.NewFargateService(c, jsii.String("Service"), serviceProps)
 
-	certificate := awscertificatemanager.NewCertificate(c, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
-		DomainName: jsii.String(domain),
-		Validation: awscertificatemanager.CertificateValidation_FromDns(p.HostedZone),
-	})
+	certificate := dns.Certificate(c, p.HostedZone, domain)
 	alb, targetGroup, canaryGroup := newLoadBalancer(c, p, certificate, fargate)
-	alarms := newDeploymentAlarms(c, p, alb, targetGroup, canaryGroup)
-	alarmNames := make([]*string, len(alarms))
-	for i, a := range alarms {
-		alarmNames[i] = a.AlarmName()
-	}
+	alarms, alarmNames := newDeploymentAlarms(c, p, alb, targetGroup, canaryGroup)
 	fargate.EnableDeploymentAlarms(&alarmNames, &awsecs.DeploymentAlarmOptions{
 		Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
 	})
-	addAutoScaling(fargate, targetGroup, p)
-	addDNSRecords(c, p, alb)
+	addAutoScaling(fargate, alb, cluster, p)
+	dns.Aliases(c, p.HostedZone, domain, awsroute53targets.NewLoadBalancerTarget(alb, nil))
 
 	return &Service{
 		Construct: c, Cluster: cluster, TaskDefinition: task, Service: fargate, LoadBalancer: alb,
-		TargetGroup: targetGroup, CanaryTargetGroup: canaryGroup, Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
+		TargetGroup: targetGroup, CanaryTargetGroup: canaryGroup, TargetGroups: groupsOf(targetGroup, canaryGroup), Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
 	}
 }
 
@@ -228,8 +232,9 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 			ContainerPort: jsii.Number(ContainerPort),
 			Protocol:      awsecs.Protocol_TCP,
 		}},
-		Environment: &environment,
-		Secrets:     &secrets,
+		Environment:  &environment,
+		DockerLabels: labels(p.Labels),
+		Secrets:      &secrets,
 		Logging: awsecs.LogDrivers_AwsLogs(&awsecs.AwsLogDriverProps{
 			LogGroup:     logGroup,
 			StreamPrefix: jsii.String("api"),
@@ -257,6 +262,18 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 			AppliesTo: &[]any{jsii.String("Resource::*")}},
 	}, jsii.Bool(true))
 	return task
+}
+
+// labels converts Props.Labels for the container definition (nil when there are none).
+func labels(in map[string]string) *map[string]*string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]*string, len(in))
+	for k, v := range in {
+		out[k] = jsii.String(v)
+	}
+	return &out
 }
 
 func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificatemanager.ICertificate, fargate awsecs.FargateService) (
@@ -355,13 +372,19 @@ func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificate
 	return alb, mainGroup, canaryGroup
 }
 
-// newDeploymentAlarms returns the alarms that roll back a deployment: a 5xx rate over the
-// configured share, or any unhealthy target for two of three minutes.
+// newDeploymentAlarms returns the alarms that roll back a deployment — a 5xx rate over the
+// configured share, or any unhealthy target for two of three minutes — and their names.
 func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbalancingv2.ApplicationLoadBalancer,
-	tg, canary awselasticloadbalancingv2.ApplicationTargetGroup) []awscloudwatch.Alarm {
+	tg, canary awselasticloadbalancingv2.ApplicationTargetGroup) ([]awscloudwatch.Alarm, []*string) {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	// The service refers to its deployment alarms by name, so they get explicit names (the
+	// stack's name first, like every generated alarm name, which the alarm topic's policy
+	// relies on): CDK warns that a reference to a generated name can make the alarm and
+	// the service depend on each other.
+	name := func(suffix string) *string { return jsii.String(*awscdk.Stack_Of(c).StackName() + "-" + suffix) }
 	errorRate := observability.ErrorRate(alb)
 	rate := errorRate.CreateAlarm(c, jsii.String("Http5xxRateAlarm"), &awscloudwatch.CreateAlarmOptions{
+		AlarmName:          name("ApiHttp5xxRate"),
 		AlarmDescription:   jsii.String(fmt.Sprintf("API answers more than %.0f%% 5xx: a deployment in progress rolls back", p.Alarm5xxPercent)),
 		Threshold:          jsii.Number(p.Alarm5xxPercent),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
@@ -369,20 +392,11 @@ func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbala
 		DatapointsToAlarm:  jsii.Number(2),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING, // no traffic is not an error
 	})
-	var unhealthyTargets awscloudwatch.IMetric = tg.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")})
-	if canary != nil {
-		// During a canary the new revision's tasks are in the canary group: watch both.
-		unhealthyTargets = awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression: jsii.String("MAX([main, canary])"),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{
-				"main":   unhealthyTargets,
-				"canary": canary.Metrics().UnhealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
-			},
-			Label:  jsii.String("unhealthy targets (both groups)"),
-			Period: minute,
-		})
-	}
+	// Every group ECS may route to: during a canary the new revision's tasks are in the
+	// group that is not live, and after it that group is the live one.
+	unhealthyTargets := observability.UnhealthyTargets(groupsOf(tg, canary), "Maximum", minute)
 	unhealthy := awscloudwatch.NewAlarm(c, jsii.String("UnhealthyTargetsAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName:          name("ApiUnhealthyTargets"),
 		Metric:             unhealthyTargets,
 		AlarmDescription:   jsii.String("API targets fail /health: a deployment in progress rolls back"),
 		Threshold:          jsii.Number(1),
@@ -391,11 +405,12 @@ func newDeploymentAlarms(c constructs.Construct, p Props, alb awselasticloadbala
 		DatapointsToAlarm:  jsii.Number(2),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-	return []awscloudwatch.Alarm{rate, unhealthy}
+	return []awscloudwatch.Alarm{rate, unhealthy}, []*string{name("ApiHttp5xxRate"), name("ApiUnhealthyTargets")}
 }
 
 // addAutoScaling tracks CPU, memory and requests per task, scaling out fast and in slowly.
-func addAutoScaling(fargate awsecs.FargateService, tg awselasticloadbalancingv2.ApplicationTargetGroup, p Props) {
+func addAutoScaling(fargate awsecs.FargateService, alb awselasticloadbalancingv2.ApplicationLoadBalancer,
+	cluster awsecs.ICluster, p Props) {
 	scaling := fargate.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.MinTasks),
 		MaxCapacity: jsii.Number(p.MaxTasks),
@@ -407,20 +422,84 @@ func addAutoScaling(fargate awsecs.FargateService, tg awselasticloadbalancingv2.
 	scaling.ScaleOnMemoryUtilization(jsii.String("Memory"), &awsecs.MemoryUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(70), ScaleInCooldown: scaleIn, ScaleOutCooldown: scaleOut,
 	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(1000), TargetGroup: tg, ScaleInCooldown: scaleIn, ScaleOutCooldown: scaleOut,
+	target, ok := scaling.Node().FindChild(jsii.String("Target")).(awsapplicationautoscaling.ScalableTarget)
+	if !ok {
+		panic("service: the task count's scalable target is no longer its child \"Target\"")
+	}
+	scaleOnRequestsPerTask(target, alb, cluster, fargate, int(*scaleIn.ToSeconds(nil)), int(*scaleOut.ToSeconds(nil)))
+}
+
+// RequestsPerTask is the request rate per running task, per minute, that scaling keeps.
+const RequestsPerTask = 1000
+
+// scaleOnRequestsPerTask adds target tracking on the load balancer's requests per running
+// task. The predefined ALBRequestCountPerTarget follows one target group, which is idle
+// after every other canary release; the load balancer's RequestCount divided by the
+// service's running tasks (Container Insights) follows whichever group is live. CDK's
+// target tracking takes single metrics only, so the policy is written as its L1 with a
+// metric-math customized metric.
+func scaleOnRequestsPerTask(target awsapplicationautoscaling.ScalableTarget, alb awselasticloadbalancingv2.ApplicationLoadBalancer,
+	cluster awsecs.ICluster, fargate awsecs.FargateService, scaleIn, scaleOut int) {
+	stat := func(namespace, name, statistic string, dims map[string]*string) *awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricStatProperty {
+		var dimensions []any
+		for _, k := range sortedKeys(dims) {
+			dimensions = append(dimensions, &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricDimensionProperty{Name: jsii.String(k), Value: dims[k]})
+		}
+		return &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricStatProperty{
+			Metric: &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricProperty{
+				Namespace: jsii.String(namespace), MetricName: jsii.String(name), Dimensions: &dimensions,
+			},
+			Stat: jsii.String(statistic),
+		}
+	}
+	awsapplicationautoscaling.NewCfnScalingPolicy(target, jsii.String("Requests"), &awsapplicationautoscaling.CfnScalingPolicyProps{
+		PolicyName:      jsii.String(*awscdk.Names_UniqueId(target) + "Requests"),
+		PolicyType:      jsii.String("TargetTrackingScaling"),
+		ScalingTargetId: target.ScalableTargetId(),
+		TargetTrackingScalingPolicyConfiguration: &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingScalingPolicyConfigurationProperty{
+			TargetValue:      jsii.Number(RequestsPerTask),
+			ScaleInCooldown:  jsii.Number(scaleIn),
+			ScaleOutCooldown: jsii.Number(scaleOut),
+			CustomizedMetricSpecification: &awsapplicationautoscaling.CfnScalingPolicy_CustomizedMetricSpecificationProperty{
+				Metrics: &[]any{
+					&awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricDataQueryProperty{
+						Id:         jsii.String("requests"),
+						MetricStat: stat("AWS/ApplicationELB", "RequestCount", "Sum", map[string]*string{"LoadBalancer": alb.LoadBalancerFullName()}),
+						ReturnData: jsii.Bool(false),
+					},
+					&awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricDataQueryProperty{
+						Id: jsii.String("tasks"),
+						MetricStat: stat("ECS/ContainerInsights", "RunningTaskCount", "Average",
+							map[string]*string{"ClusterName": cluster.ClusterName(), "ServiceName": fargate.ServiceName()}),
+						ReturnData: jsii.Bool(false),
+					},
+					&awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingMetricDataQueryProperty{
+						Id:         jsii.String("perTask"),
+						Expression: jsii.String("requests / tasks"),
+						Label:      jsii.String("requests per running task"),
+						ReturnData: jsii.Bool(true),
+					},
+				},
+			},
+		},
 	})
 }
 
-// addDNSRecords points A and AAAA aliases of the API host at the load balancer.
-func addDNSRecords(c constructs.Construct, p Props, alb awselasticloadbalancingv2.ApplicationLoadBalancer) {
-	target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewLoadBalancerTarget(alb, nil))
-	awsroute53.NewARecord(c, jsii.String("AliasIpv4"), &awsroute53.ARecordProps{
-		Zone: p.HostedZone, RecordName: jsii.String(p.HostName), Target: target,
-	})
-	awsroute53.NewAaaaRecord(c, jsii.String("AliasIpv6"), &awsroute53.AaaaRecordProps{
-		Zone: p.HostedZone, RecordName: jsii.String(p.HostName), Target: target,
-	})
+// groupsOf lists the target groups ECS may route to (canary may be nil).
+func groupsOf(main, canary awselasticloadbalancingv2.ApplicationTargetGroup) []awselasticloadbalancingv2.ApplicationTargetGroup {
+	if canary == nil {
+		return []awselasticloadbalancingv2.ApplicationTargetGroup{main}
+	}
+	return []awselasticloadbalancingv2.ApplicationTargetGroup{main, canary}
+}
+
+func sortedKeys(m map[string]*string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (p *Props) withDefaults() Props {
@@ -444,6 +523,8 @@ func (p *Props) validate() error {
 	}
 	if p.HostedZone == nil {
 		missing = append(missing, "HostedZone")
+	} else if zone := p.HostedZone.ZoneName(); zone != nil && !dns.InZone(p.DomainName, *zone) {
+		return fmt.Errorf("service: DomainName %q is not inside the zone %s", p.DomainName, *zone)
 	}
 	if p.AccessLogs == nil {
 		missing = append(missing, "AccessLogs")

@@ -63,6 +63,8 @@ func New(scope constructs.Construct, id string, props *Props) *Storage {
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 		RemovalPolicy: p.RemovalPolicy,
+		// A bucket deleted with its stack must be emptied first, or the delete fails.
+		AutoDeleteObjects: jsii.Bool(p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-S1"), Reason: jsii.String("This bucket is the access-log destination; logging it into itself would loop.")},
@@ -91,6 +93,8 @@ func New(scope constructs.Construct, id string, props *Props) *Storage {
 			MaxAge:         jsii.Number(3000),
 		}},
 		RemovalPolicy: p.RemovalPolicy,
+		// A bucket deleted with its stack must be emptied first, or the delete fails.
+		AutoDeleteObjects: jsii.Bool(p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
 	})
 	return &Storage{Construct: c, Uploads: uploads, Logs: logs}
 }

@@ -26,6 +26,9 @@ const (
 	ScopeCloudFront Scope = "CLOUDFRONT"
 )
 
+// LogGroupPrefix starts the name of every log group WAF may deliver logs to.
+const LogGroupPrefix = "aws-waf-logs-"
+
 // ManagedRuleGroups are the AWS managed rule groups of every ACL, in priority order.
 var ManagedRuleGroups = []string{
 	"AWSManagedRulesAmazonIpReputationList",
@@ -39,7 +42,7 @@ type Props struct {
 	// Scope is REGIONAL or CLOUDFRONT.
 	Scope Scope
 	// Name is used in metric names and in the log group name, which WAF requires to start
-	// with "aws-waf-logs-"; e.g. "garcon-staging-api".
+	// with LogGroupPrefix; e.g. "garcon-staging-api".
 	Name string
 	// RateLimit is the number of requests one IP may send in 5 minutes before it is blocked.
 	RateLimit int
@@ -136,10 +139,13 @@ func New(scope constructs.Construct, id string, props *Props) *WebACL {
 		VisibilityConfig: visibility(aclMetric),
 	})
 
-	// WAF only delivers to log groups whose name starts with "aws-waf-logs-": the name is
-	// part of the contract.
+	// WAF only delivers to log groups whose name starts with "aws-waf-logs-", so the name
+	// cannot be left to CloudFormation. It ends with the stack's unique id: the group may be
+	// retained when its stack is deleted, and a fixed name would make the recreated stack
+	// fail on "already exists".
+	stackUUID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Stack_Of(c).StackId(), nil))
 	logGroup := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String("aws-waf-logs-" + props.Name),
+		LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(LogGroupPrefix + props.Name + "-"), stackUUID}),
 		Retention:     props.LogRetention,
 		EncryptionKey: props.LogEncryptionKey,
 		RemovalPolicy: removal,

@@ -54,10 +54,22 @@ func writeRows(b *strings.Builder, prefix string, typ reflect.Type, values []ref
 		name := prefix + field.Name
 		fieldValues := make([]reflect.Value, len(values))
 		for j, v := range values {
-			fieldValues[j] = v.Field(i)
+			if v.IsValid() {
+				fieldValues[j] = v.Field(i)
+			}
 		}
 		if field.Type.Kind() == reflect.Struct {
 			if err := writeRows(b, name+".", field.Type, fieldValues, docs); err != nil {
+				return err
+			}
+			continue
+		}
+		if field.Type.Kind() == reflect.Pointer && field.Type.Elem().Kind() == reflect.Struct {
+			// An optional group of fields: its rows show "–" where it is nil.
+			for j, v := range fieldValues {
+				fieldValues[j] = v.Elem() // the zero Value when nil
+			}
+			if err := writeRows(b, name+".", field.Type.Elem(), fieldValues, docs); err != nil {
 				return err
 			}
 			continue
@@ -76,6 +88,9 @@ func writeRows(b *strings.Builder, prefix string, typ reflect.Type, values []ref
 }
 
 func cell(v reflect.Value) string {
+	if !v.IsValid() {
+		return "–" // inside an optional group that is not set
+	}
 	if v.Kind() == reflect.Slice {
 		parts := make([]string, v.Len())
 		for i := range v.Len() {

@@ -120,16 +120,16 @@ func (e *Estimate) Env(name string) *EnvEstimate {
 	return nil
 }
 
-// Run prices every resource of every stack of asm. assumptions maps lower-case environment
-// names ("staging", matching stage "Staging") to their usage; an environment without
-// assumptions is an error, since its usage-based lines would otherwise read as zero.
+// Run prices every resource of every stack of asm. assumptions maps stage names
+// ("Staging") to their usage; an environment without assumptions is an error, since its
+// usage-based lines would otherwise read as zero.
 func Run(asm *cloudassembly.Assembly, prices *PriceTable, assumptions map[string]Assumptions) (*Estimate, error) {
 	est := &Estimate{}
 	derived := map[string]DerivedPrice{}
 	for _, env := range asm.Environments() {
-		a, ok := assumptions[strings.ToLower(env)]
+		a, ok := assumptions[env]
 		if !ok {
-			return nil, fmt.Errorf("environment %q of the assembly has no usage assumptions (config.All() has no environment named %q)", env, strings.ToLower(env))
+			return nil, fmt.Errorf("environment %q of the assembly has no usage assumptions (config.All() has no environment with StageName %q)", env, env)
 		}
 		e, err := estimateEnv(asm, prices, env, a, derived)
 		if err != nil {

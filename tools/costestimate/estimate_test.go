@@ -32,7 +32,7 @@ func estimateFixture(t *testing.T, dir string) *Estimate {
 	t.Helper()
 	asm, err := cloudassembly.Load(dir)
 	require.NoError(t, err)
-	est, err := Run(asm, testPrices(t), map[string]Assumptions{"test": {Usage: testUsage, PrimaryRegion: "eu-west-3"}})
+	est, err := Run(asm, testPrices(t), map[string]Assumptions{"Test": {Usage: testUsage, PrimaryRegion: "eu-west-3"}})
 	require.NoError(t, err)
 	return est
 }
@@ -153,7 +153,7 @@ func TestFreeAndElsewhereTypesAreExplained(t *testing.T) {
 func TestEnvironmentWithoutAssumptionsFails(t *testing.T) {
 	asm, err := cloudassembly.Load(filepath.Join("testdata", "assembly"))
 	require.NoError(t, err)
-	_, err = Run(asm, testPrices(t), map[string]Assumptions{"staging": {}})
+	_, err = Run(asm, testPrices(t), map[string]Assumptions{"Staging": {}})
 	require.ErrorContains(t, err, `environment "Test" of the assembly has no usage assumptions`)
 }
 

@@ -126,12 +126,14 @@ func estimateDir(dir string, prices *PriceTable, assumptions map[string]Assumpti
 	return Run(asm, prices, assumptions)
 }
 
-// ConfigAssumptions keys each environment's usage and primary region by its config name
-// ("staging"); Run matches an assembly environment (stage "Staging") by its lower-case name.
+// ConfigAssumptions keys each environment's usage and primary region by its stage name
+// ("Staging"), the name its stacks carry in the assembly. The parent zone account's
+// stage (config.DNSZoneStageName) holds no usage-priced resources: it gets none.
 func ConfigAssumptions(envs []config.Environment) map[string]Assumptions {
-	out := make(map[string]Assumptions, len(envs))
+	out := make(map[string]Assumptions, len(envs)+1)
 	for _, e := range envs {
-		out[e.Name] = Assumptions{Usage: e.Usage, PrimaryRegion: e.Region}
+		out[e.StageName] = Assumptions{Usage: e.Usage, PrimaryRegion: e.Region}
 	}
+	out[config.DNSZoneStageName] = Assumptions{PrimaryRegion: "us-east-1"}
 	return out
 }

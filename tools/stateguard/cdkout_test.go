@@ -140,3 +140,30 @@ func TestRealAssemblyUnrelatedChangesPass(t *testing.T) {
 		t.Fatalf("a log retention, a bucket tag and a backup retention change: exit %d, want 0; output:\n%s", code, out)
 	}
 }
+
+// Finding 13.3: a CloudFormation update of the production listener rule resets the
+// weights ECS moved during a canary release; the guard fails such a change like a
+// stateful one, while the staging service (rolling, ECS owns nothing) is free to change.
+func TestRealAssemblyECSOwnedListenerRuleChangeFails(t *testing.T) {
+	src := cloudassemblytest.Dir(t)
+	head := cloudassemblytest.Copy(t, src)
+	tpl := cloudassemblytest.OpenTemplate(t, head, "Production/Service")
+	rule := tpl.First(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+	tpl.Properties(rule)["Priority"] = 11
+	tpl.Save(t)
+
+	code, out := runBinary(t, buildGuard(t), "-base", src, "-head", head)
+	want := "Production/Service: " + rule + " (AWS::ElasticLoadBalancingV2::ListenerRule) would be CHANGED (owned by ECS at run time): production listener rule of ECS service"
+	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "[Priority] changed") || !strings.Contains(out, "aws elbv2 describe-rules") {
+		t.Fatalf("exit %d, want 1 with %q, the changed property and the advice; output:\n%s", code, want, out)
+	}
+
+	staging := cloudassemblytest.Copy(t, src)
+	svc := cloudassemblytest.OpenTemplate(t, staging, "Staging/Service")
+	groups := svc.First(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+	svc.Properties(groups)["HealthCheckIntervalSeconds"] = 10
+	svc.Save(t)
+	if code, out := runBinary(t, buildGuard(t), "-base", src, "-head", staging); code != 0 {
+		t.Fatalf("a rolling service's target group is CloudFormation's alone: exit %d, want 0; output:\n%s", code, out)
+	}
+}

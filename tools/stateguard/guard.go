@@ -57,14 +57,16 @@ type Result struct {
 	Stateful int
 }
 
-// Compare reports every stateful resource of base that head would delete or replace.
-// New stateful resources and changes to other resources are not findings.
+// Compare reports every stateful resource of base that head would delete or replace, and
+// every resource ECS changes at run time (ecsOwned) that head changes at all. New
+// resources and changes to other resources are not findings.
 func Compare(base, head *cloudassembly.Assembly) Result {
 	var res Result
 	for _, b := range base.Stacks {
 		name := b.Name
 		res.Stacks++
 		h := matchStack(head, b)
+		res.Findings = append(res.Findings, ecsOwnedFindings(name, b, h)...)
 		for _, id := range b.LogicalIDs() {
 			br := b.Resources[id]
 			if !isStateful(br.Type) {
@@ -207,6 +209,12 @@ new resource and deletes the old one: its data goes with it.
     Acknowledge it: in CI, add the pull-request label %q and re-run the
     job; locally, pass -acknowledge or set GARCON_ACK_STATEFUL=1.
 `, len(res.Findings), AckLabel)
+	for _, f := range res.Findings {
+		if f.Kind == ECSOwned {
+			fmt.Fprint(w, ecsOwnedAdvice)
+			break
+		}
+	}
 	if acknowledged {
 		fmt.Fprintln(w, "stateguard: ACKNOWLEDGED — not failing; make sure the data is migrated or backed up before deploying")
 		return false

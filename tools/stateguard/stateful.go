@@ -14,6 +14,7 @@ var statefulResourceTypes = []string{
 	"AWS::KMS::Key",
 	"AWS::SecretsManager::Secret",
 	"AWS::Backup::BackupVault",
+	"AWS::Route53::HostedZone",
 }
 
 // isStateful reports whether resources of type typ hold data the guard protects.
@@ -67,7 +68,7 @@ type rule struct {
 //   - the CloudFormation template reference, "Update requires: Replacement" on each
 //     property: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-<service>-<type>.html
 //     (ec2-vpc, rds-dbinstance, elasticache-replicationgroup, s3-bucket, kms-key,
-//     secretsmanager-secret, backup-backupvault);
+//     secretsmanager-secret, backup-backupvault, route53-hostedzone);
 //   - the resource schemas' createOnlyProperties (yes) and conditionalCreateOnlyProperties
 //     (maybe), as shipped in the CDK CLI's service database node_modules/aws-cdk/db.json.gz
 //     (field causesReplacement): the data `cdk diff` uses to print "requires replacement".
@@ -157,6 +158,12 @@ var replacementRules = map[string][]rule{
 	"AWS::Backup::BackupVault": {
 		{Property: "BackupVaultName"},
 		{Property: "EncryptionKeyArn"},
+	},
+	// A new zone gets new name servers: the delegation in the parent zone points at the
+	// old ones until it is rewritten and resolvers' caches expire.
+	"AWS::Route53::HostedZone": {
+		{Property: "DelegationSetId"},
+		{Property: "Name"},
 	},
 }
 

@@ -1,0 +1,127 @@
+// Package lifecycle_test proves what happens to a consumer stack when a producer stack
+// changes: each test builds the staging environment twice, once as shipped and once with
+// one producer resource changed, and compares the consumer's templates. (A package of
+// its own: it needs apps of its own, and the stacks package builds its app only once.)
+package lifecycle_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/garcon/infrastructure/config"
+	"github.com/garcon/infrastructure/internal/cdktest"
+	"github.com/garcon/infrastructure/stacks"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// serviceTemplates builds staging with change applied (nil: as shipped) and returns the
+// templates of its Service and Edge stacks.
+func serviceTemplates(t *testing.T, change func(env *stacks.Environment)) (service, edge map[string]any) {
+	t.Helper()
+	app, err := cdktest.NewApp(t.TempDir())
+	require.NoError(t, err)
+	built := stacks.Build(app, []config.Environment{config.Staging()}, stacks.Options{AppDir: filepath.Join(cdktest.RepoRoot(), "app")})
+	env := built.Environments[0]
+	if change != nil {
+		change(env)
+	}
+	asm := env.Stage.Synth(nil)
+	read := func(stack awscdk.Stack) map[string]any {
+		raw, err := os.ReadFile(filepath.Join(*asm.Directory(), *stack.TemplateFile()))
+		require.NoError(t, err)
+		var tpl map[string]any
+		require.NoError(t, json.Unmarshal(raw, &tpl))
+		return tpl
+	}
+	return read(env.Service.Stack), read(env.Edge.Stack)
+}
+
+// upstreamRevision is the API container's revision label in a Service template.
+func upstreamRevision(t *testing.T, service map[string]any) string {
+	t.Helper()
+	for _, raw := range service["Resources"].(map[string]any) {
+		res := raw.(map[string]any)
+		if res["Type"] != "AWS::ECS::TaskDefinition" {
+			continue
+		}
+		def := res["Properties"].(map[string]any)["ContainerDefinitions"].([]any)[0].(map[string]any)
+		return fmt.Sprint(def["DockerLabels"].(map[string]any)[stacks.UpstreamRevisionLabel])
+	}
+	t.Fatal("no task definition")
+	return ""
+}
+
+// withoutRevision drops what carries the revision, so the rest can be compared.
+func withoutRevision(t *testing.T, tpl map[string]any) string {
+	t.Helper()
+	raw, err := json.Marshal(tpl)
+	require.NoError(t, err)
+	var copyOf map[string]any
+	require.NoError(t, json.Unmarshal(raw, &copyOf))
+	delete(copyOf["Outputs"].(map[string]any), "UpstreamRevision")
+	for _, r := range copyOf["Resources"].(map[string]any) {
+		if res := r.(map[string]any); res["Type"] == "AWS::ECS::TaskDefinition" {
+			delete(res["Properties"].(map[string]any)["ContainerDefinitions"].([]any)[0].(map[string]any), "DockerLabels")
+		}
+	}
+	out, err := json.Marshal(copyOf)
+	require.NoError(t, err)
+	return string(out)
+}
+
+// Finding 13.4: with weak references (Fn::GetStackOutput) a replaced Data resource leaves
+// the Service template unchanged; `cdk deploy` would skip the stack and the tasks would
+// keep the old endpoint or the deleted secret's ARN. A change of anything the Service
+// reads must change the Service template — in the task definition, so new tasks start.
+func TestReplacingAProducerResourceChangesTheConsumers(t *testing.T) {
+	baseService, baseEdge := serviceTemplates(t, nil)
+	again, _ := serviceTemplates(t, nil)
+	require.Equal(t, upstreamRevision(t, baseService), upstreamRevision(t, again), "the revision is stable from one synthesis to the next")
+
+	cases := map[string]func(env *stacks.Environment){
+		// A new port replaces the replication group: a new primary endpoint.
+		"Redis replaced": func(env *stacks.Environment) {
+			env.Data.Cache.ReplicationGroup.AddPropertyOverride(jsii.String("Port"), 6390)
+		},
+		// A new name replaces the secret: a new ARN.
+		"secret replaced": func(env *stacks.Environment) {
+			env.Data.Secrets.JwtSigningKey.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("Name"), "jwt-v2")
+		},
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			service, _ := serviceTemplates(t, change)
+			assert.NotEqual(t, upstreamRevision(t, baseService), upstreamRevision(t, service), "the task definition must change, so new tasks read the new value")
+			assert.Equal(t, withoutRevision(t, baseService), withoutRevision(t, service), "and nothing else in the Service stack")
+		})
+	}
+
+	t.Run("delegated zone replaced", func(t *testing.T) {
+		_, edge := serviceTemplates(t, func(env *stacks.Environment) {
+			env.DNS.Zones.Static.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("HostedZoneConfig.Comment"), "replaced")
+		})
+		assert.NotEqual(t, baseEdge["Outputs"].(map[string]any)["UpstreamRevision"], edge["Outputs"].(map[string]any)["UpstreamRevision"], "Edge reads the static zone's id")
+	})
+
+	t.Run("a change the Service does not read", func(t *testing.T) {
+		service, _ := serviceTemplates(t, func(env *stacks.Environment) {
+			env.Data.Alarms[0].Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("Threshold"), 99)
+		})
+		assert.Equal(t, upstreamRevision(t, baseService), upstreamRevision(t, service), "an alarm threshold in Data restarts no task")
+		// The dashboard shows the alarm: the stack is updated (an output), no task restarts.
+		assert.NotEqual(t, baseService["Outputs"].(map[string]any)["UpstreamRevision"], service["Outputs"].(map[string]any)["UpstreamRevision"])
+	})
+}
