@@ -31,16 +31,28 @@ synth: deps ## Synthesize every environment offline into cdk.out (validation and
 ls: deps ## List the stacks of every environment
 	cdk ls
 
-services: ## Install (Debian packages, as root) and start PostgreSQL and Redis on loopback for app/ tests
+# app/ integration tests run once per mode: plain, then TLS (TLS-only PostgreSQL
+# with verify-full, Redis TLS + AUTH: the production connection path).
+APP_TEST_MODES ?= plain tls
+# Written by .ci/services.sh (URLs, ports, CA path, test-server passwords), read by app/ tests.
+SERVICES_ENV ?= $(CURDIR)/.tools/services.env
+
+services: ## Start PostgreSQL and Redis (plain and TLS) on loopback for app/ tests; as root, installs them first
 ifeq ($(SERVICES),none)
-	@echo "SERVICES=none: not starting PostgreSQL/Redis; app/ integration tests skip if they are unreachable"
+	@echo "SERVICES=none: not starting PostgreSQL/Redis; app/ integration tests use GARCON_TEST_* or skip if unreachable"
 else
-	bash .ci/services.sh
+	GARCON_SERVICES_ENV="$(SERVICES_ENV)" bash .ci/services.sh
 endif
 
-test: deps services ## Run every test of both Go modules (SERVICES=none to use services you run yourself)
+# Tests over the synthesized assembly (tools, access matrix, app/ contract test) read it here.
+export GARCON_CDK_OUT := $(CURDIR)/cdk.out
+
+test: deps synth services ## Synthesize, then run every test of both Go modules, app/ in plain and TLS mode (SERVICES=none to use services you run yourself)
 	go test ./...
-	cd app && go test ./...
+	cd app && for mode in $(APP_TEST_MODES); do \
+	  echo "== app/ tests, $$mode mode"; \
+	  GARCON_SERVICES_ENV="$(SERVICES_ENV)" GARCON_TEST_MODE=$$mode go test ./... || exit 1; \
+	done
 
 fmt-check: ## Fail if gofmt would change a file
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -26,7 +26,7 @@ func lookup(m map[string]string) func(string) (string, bool) {
 func TestServeWithBadConfigExits2WithOneMessage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{
-		"ENVIRONMENT": "prod", "PORT": "x", "JWT_SECRET": "short-but-secret-value",
+		"ENVIRONMENT": "Prod", "PORT": "x", "JWT_SECRET": "short-but-secret-value",
 		"DB_CREDENTIALS": `{"username":"u","password":"p4ssw0rd-secret"`,
 	}
 	code := run(context.Background(), []string{"serve"}, lookup(env), &stdout, &stderr)

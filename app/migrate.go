@@ -31,7 +31,7 @@ func migrateCmd(ctx context.Context, lookup config.LookupFunc, stdout, stderr io
 	}
 	ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
 	defer cancel()
-	res, err := store.Migrate(ctx, store.ConnString(db, db.WriterHost), migrateTimeout)
+	res, err := store.Migrate(ctx, store.ConnString(db, db.WriterHost), migrateTimeout, migrateOptions(db)...)
 	if err != nil {
 		logger.Error("schema migration failed", slog.String("error", err.Error()))
 		return exitFail

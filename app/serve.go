@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -36,10 +37,12 @@ const (
 	idleTimeout       = 75 * time.Second
 	maxHeaderBytes    = 64 << 10
 
-	// migrateTimeout bounds the schema migration at startup, including the
-	// wait for another task's advisory lock; it must stay inside the ECS
-	// health check grace period.
+	// migrateTimeout bounds one migration attempt, including the wait for
+	// another task's advisory lock; the migrator retries after it.
 	migrateTimeout = 60 * time.Second
+
+	// poolCloseTimeout bounds the wait for the database pools at exit.
+	poolCloseTimeout = time.Second
 )
 
 func newLogger(w io.Writer, env string) *slog.Logger {
@@ -47,7 +50,35 @@ func newLogger(w io.Writer, env string) *slog.Logger {
 		With(slog.String("service", "garcon"), slog.String("environment", env))
 }
 
+// serveHooks are the seams of serve that tests replace: how the serving
+// pools get their credentials, and extra go-redis options.
+type serveHooks struct {
+	// credentials returns the CredentialSource of the serving pools.
+	credentials  func(cfg config.Config, aws awsCredentials) (store.CredentialSource, error)
+	redisOptions []cache.ClientOption
+}
+
+// awsCredentials is the SDK default chain (the ECS task role in production).
+type awsCredentials = aws.CredentialsProvider
+
+// productionHooks: IAM tokens built with the SDK signer, or DB_CREDENTIALS.
+var productionHooks = serveHooks{credentials: defaultCredentials}
+
+func defaultCredentials(cfg config.Config, creds awsCredentials) (store.CredentialSource, error) {
+	if cfg.DB.Auth == config.DBAuthIAM {
+		return store.IAMTokenSource{Region: cfg.AWSRegion, Credentials: creds}, nil
+	}
+	return store.StaticPassword(cfg.DB.Password), nil
+}
+
 func serve(ctx context.Context, lookup config.LookupFunc, stdout io.Writer, stderr io.Writer) int {
+	return serveWith(ctx, lookup, stdout, stderr, productionHooks)
+}
+
+// serveWith runs the service: it listens at once (/livez answers even while
+// the writer is unreachable), applies the migrations in the background with
+// retries, and serves the API once they have run.
+func serveWith(ctx context.Context, lookup config.LookupFunc, stdout, stderr io.Writer, hooks serveHooks) int {
 	cfg, err := config.Load(lookup)
 	if err != nil {
 		var ce *config.Error
@@ -59,45 +90,50 @@ func serve(ctx context.Context, lookup config.LookupFunc, stdout io.Writer, stde
 		return exitConfig
 	}
 	logger := newLogger(stdout, cfg.Environment)
-
-	pools, err := store.Open(ctx, cfg.DB)
-	if err != nil {
-		logger.Error("cannot create database pools", slog.String("error", err.Error()))
-		return exitFail
-	}
-	defer pools.Close()
-
-	mctx, cancel := context.WithTimeout(ctx, migrateTimeout)
-	res, err := store.Migrate(mctx, store.ConnString(cfg.DB, cfg.DB.WriterHost), migrateTimeout)
-	cancel()
-	if err != nil {
-		logger.Error("schema migration failed", slog.String("error", err.Error()))
-		return exitFail
-	}
-	logger.Info("schema is current", slog.Uint64("version", uint64(res.Version)), slog.Bool("applied", res.Applied))
-
-	redisClient := cache.NewClient(cfg.Redis)
-	defer func() { _ = redisClient.Close() }()
-	menuCache := cache.NewMenuCache(redisClient, cache.DefaultPrefix, cfg.MenuCacheTTL, logger)
+	// go-redis would print plain-text lines on stderr during an outage.
+	cache.NewLogger(logger, cache.DefaultLogInterval).Install()
 
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWSRegion))
 	if err != nil {
 		logger.Error("cannot load AWS SDK configuration", slog.String("error", err.Error()))
 		return exitFail
 	}
+	creds, err := hooks.credentials(cfg, awsCfg.Credentials)
+	if err != nil {
+		logger.Error("cannot set up database credentials", slog.String("error", err.Error()))
+		return exitFail
+	}
+	pools, err := store.Open(ctx, cfg.DB, creds)
+	if err != nil {
+		logger.Error("cannot create database pools", slog.String("error", err.Error()))
+		return exitFail
+	}
+	// pgxpool's Close waits for connection attempts in flight, which a
+	// frozen writer holds for the whole connect timeout: bound it so that
+	// SIGTERM during an outage still exits promptly.
+	defer closeWithin(pools.Close, poolCloseTimeout)
+	logger.Info("database pools ready", slog.String("auth", cfg.DB.Auth), slog.String("user", cfg.DB.ServingUser()))
+
+	redisClient := cache.NewClient(cfg.Redis, hooks.redisOptions...)
+	defer func() { _ = redisClient.Close() }()
+	menuCache := cache.NewMenuCache(redisClient, cache.DefaultPrefix, cfg.MenuCacheTTL, logger)
 	presigner := uploads.NewPresigner(s3.NewFromConfig(awsCfg), cfg.UploadsBucket)
+
+	mig := newMigrator(logger, func(ctx context.Context) (store.MigrationResult, error) {
+		return store.Migrate(ctx, store.ConnString(cfg.DB, cfg.DB.WriterHost), migrateTimeout, migrateOptions(cfg.DB)...)
+	})
 
 	rec := metrics.New(cfg.Environment, stdout)
 	rec.Start(metrics.DefaultInterval)
-
 	handler := httpapi.New(httpapi.Deps{
 		Logger:         logger,
 		Menus:          menu.NewService(pools.Writer, pools.Reader, menuCache),
 		Health:         health.NewServiceChecker(pools.Writer.Ping, pools.Reader.Ping, menuCache.Ping),
-		Auth:           auth.NewVerifier([]byte(cfg.JWTSecret.Reveal())),
+		Auth:           auth.NewVerifier([]byte(cfg.JWTSecret.Reveal()), cfg.JWTAudience),
 		Uploads:        presigner,
 		UploadMaxBytes: cfg.UploadMaxBytes,
 		Metrics:        rec,
+		Ready:          mig.Ready,
 	})
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", ":"+strconv.Itoa(cfg.Port))
@@ -106,12 +142,40 @@ func serve(ctx context.Context, lookup config.LookupFunc, stdout io.Writer, stde
 		_ = rec.Stop()
 		return exitFail
 	}
+	mctx, stopMigrations := context.WithCancel(ctx)
+	defer stopMigrations()
+	go mig.Run(mctx)
+
 	code := runServer(ctx, logger, ln, handler, cfg.ShutdownTimeout)
+	stopMigrations()
+	mig.Wait(500 * time.Millisecond)
 	if err := rec.Stop(); err != nil {
 		logger.Error("final metrics flush failed", slog.String("error", err.Error()))
 	}
 	logger.Info("stopped", slog.Int("exit_code", code))
 	return code
+}
+
+// closeWithin runs closeFn and waits for it at most limit (the process is
+// about to exit; whatever is still connecting dies with it).
+func closeWithin(closeFn func(), limit time.Duration) {
+	done := make(chan struct{})
+	go func() { closeFn(); close(done) }()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// migrateOptions: the migrations create and grant DB_APP_USER when one is
+// configured (always with DB_AUTH=iam).
+func migrateOptions(db config.Database) []store.MigrateOption {
+	if db.AppUser == "" {
+		return nil
+	}
+	return []store.MigrateOption{store.WithAppRole(db.AppUser)}
 }
 
 // runServer serves until ctx is cancelled (SIGTERM/SIGINT), then shuts down

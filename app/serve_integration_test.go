@@ -4,18 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,170 +26,9 @@ import (
 // End-to-end tests of the real binary: configuration from the environment,
 // migrations at start, serving, and the SIGTERM drain that ECS relies on.
 
-const e2eJWTSecret = "e2e-secret-e2e-secret-e2e-secret-0123"
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// buildBinary compiles the command once per test process (the packages are
-// already in the build cache from compiling this test, so it only links).
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "garcon-e2e-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "garcon")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return binPath
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	return port
-}
-
-type proc struct {
-	cmd    *exec.Cmd
-	port   int
-	stdout *syncBuf
-	stderr *syncBuf
-	done   chan error
-}
-
-// startServe runs `garcon serve` against a fresh database and the shared
-// Redis, and waits until /livez answers.
-func startServe(t *testing.T, extraEnv ...string) *proc {
-	t.Helper()
-	testsupport.RequireRedis(t)
-	dbURL := testsupport.NewDatabase(t)
-	bin := buildBinary(t)
-	u, err := url.Parse(dbURL)
-	require.NoError(t, err)
-	pass, _ := u.User.Password()
-	creds, err := json.Marshal(map[string]any{"username": u.User.Username(), "password": pass, "engine": "postgres", "port": 5432})
-	require.NoError(t, err)
-	redisHost, redisPort, err := net.SplitHostPort(testsupport.RedisOptions().Addr)
-	require.NoError(t, err)
-	dbPort := u.Port()
-	if dbPort == "" {
-		dbPort = "5432"
-	}
-
-	p := &proc{port: freePort(t), stdout: &syncBuf{}, stderr: &syncBuf{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "serve")
-	p.cmd.Env = append([]string{
-		"HOME=" + t.TempDir(),
-		"ENVIRONMENT=staging",
-		"PORT=" + strconv.Itoa(p.port),
-		"DB_WRITER_HOST=" + u.Hostname(),
-		"DB_READER_HOST=" + u.Hostname(),
-		"DB_PORT=" + dbPort,
-		"DB_NAME=" + strings.TrimPrefix(u.Path, "/"),
-		"DB_CREDENTIALS=" + string(creds),
-		"DB_SSLMODE=disable",
-		"REDIS_HOST=" + redisHost,
-		"REDIS_PORT=" + redisPort,
-		"REDIS_TLS=false",
-		"REDIS_AUTH_TOKEN=" + testsupport.RedisOptions().Password,
-		"UPLOADS_BUCKET=garcon-uploads-test",
-		"AWS_REGION=eu-west-1",
-		"JWT_SECRET=" + e2eJWTSecret,
-		"STRIPE_API_KEY=sk_test_e2e",
-		"GOOGLE_MAPS_API_KEY=maps-e2e",
-		"SHUTDOWN_TIMEOUT=10s",
-		// Presigning needs credentials but makes no AWS call.
-		"AWS_ACCESS_KEY_ID=AKIDE2E",
-		"AWS_SECRET_ACCESS_KEY=e2e-secret",
-		"AWS_EC2_METADATA_DISABLED=true",
-	}, extraEnv...)
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	require.NoError(t, p.cmd.Start())
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			err := <-p.done
-			t.Logf("killed leftover serve process: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("stdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
-		}
-	})
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(p.url("/livez"))
-		if err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("serve exited before listening: %v\nstderr: %s\nstdout: %s", err, p.stderr.String(), p.stdout.String())
-		default:
-		}
-		require.True(t, time.Now().Before(deadline), "serve did not answer /livez in 30s")
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (p *proc) url(path string) string {
-	return "http://127.0.0.1:" + strconv.Itoa(p.port) + path
-}
-
-func (p *proc) wait(t *testing.T, within time.Duration) int {
-	t.Helper()
-	select {
-	case err := <-p.done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		require.NoError(t, err)
-		return 0
-	case <-time.After(within):
-		t.Fatalf("process still running after %s", within)
-		return -1
-	}
-}
-
 func adminToken(t *testing.T) string {
 	t.Helper()
-	tok, err := auth.Sign([]byte(e2eJWTSecret), "owner-e2e", true, time.Hour)
+	tok, err := auth.Sign([]byte(e2eJWTSecret), "garcon-api", "owner-e2e", true, time.Hour)
 	require.NoError(t, err)
 	return tok
 }

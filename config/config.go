@@ -17,6 +17,22 @@ const (
 	PlatformAMD64 Platform = "amd64"
 )
 
+// Protection is what an environment's resources survive; it alone decides removal
+// policies, deletion and termination protection and the stricter validation rules — an
+// environment's name decides nothing.
+type Protection string
+
+const (
+	// Protected environments hold data that must survive mistakes: stateful resources are
+	// retained or snapshotted when their stack is deleted, deletion and termination
+	// protection are on, and validation requires availability (Multi-AZ, replicas, three
+	// zones, a NAT gateway per zone) and 30-day backups.
+	Protected Protection = "protected"
+	// Disposable environments can be torn down and recreated at will: everything is
+	// deleted with its stacks (buckets emptied first) and nothing is protected.
+	Disposable Protection = "disposable"
+)
+
 // Deployment strategies of Service.Deployment.
 const (
 	// DeploymentRolling replaces tasks in place, rolled back by the circuit breaker or alarms.
@@ -37,6 +53,10 @@ type Environment struct {
 	Name string
 	// StageName is the CDK Stage id, e.g. "Staging"; `cdk deploy 'Staging/*'` deploys the environment.
 	StageName string
+	// Protection is the environment's tier: "protected" (retained, deletion- and
+	// termination-protected, availability rules enforced) or "disposable" (torn down with
+	// its stacks).
+	Protection Protection
 	// Account is the 12-digit AWS account id the environment is deployed to.
 	// Override on the command line with `-c <name>.account=123456789012`.
 	Account string
@@ -272,6 +292,6 @@ func (e Environment) StaticDomain() string { return e.DNS.StaticHost + "." + e.D
 // parent zone of another account.
 func (e Environment) DelegatesDNS() bool { return e.DNS.Delegation != nil }
 
-// IsProduction reports whether the environment holds production data; production gets
-// termination protection, retained resources and deletion protection.
-func (e Environment) IsProduction() bool { return e.Name == "production" }
+// IsProtected reports whether the environment is of the Protected tier: retained
+// resources, deletion and termination protection, availability rules.
+func (e Environment) IsProtected() bool { return e.Protection == Protected }

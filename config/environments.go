@@ -17,6 +17,7 @@ func Staging() Environment {
 	return Environment{
 		Name:              "staging",
 		StageName:         "Staging",
+		Protection:        Disposable,
 		Account:           placeholderStagingAccount,
 		Region:            "eu-west-3",
 		DRRegion:          "eu-west-1",
@@ -93,6 +94,7 @@ func Production() Environment {
 	return Environment{
 		Name:              "production",
 		StageName:         "Production",
+		Protection:        Protected,
 		Account:           placeholderProductionAccount,
 		Region:            "eu-west-3",
 		DRRegion:          "eu-west-1",

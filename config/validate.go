@@ -76,6 +76,9 @@ func (e Environment) validateIdentity(p *problems) {
 	if !stageNamePattern.MatchString(e.StageName) {
 		p.addf("StageName", "%q is invalid; allowed: 2-21 letters or digits starting with an upper-case letter, e.g. \"Staging\"", e.StageName)
 	}
+	if e.Protection != Protected && e.Protection != Disposable {
+		p.addf("Protection", "%q is not a protection tier; allowed: config.Protected (\"protected\") or config.Disposable (\"disposable\")", e.Protection)
+	}
 	if !accountPattern.MatchString(e.Account) {
 		p.addf("Account", "%q is not an AWS account id; allowed: exactly 12 digits (override with -c %s.account=123456789012)", e.Account, e.Name)
 	}
@@ -105,8 +108,8 @@ func (e Environment) validateNetwork(p *problems) {
 		}
 		seen[az] = true
 	}
-	if e.IsProduction() && len(azs) < 3 {
-		p.addf("AvailabilityZones", "%d zones given; production needs at least 3 so losing one zone leaves a majority", len(azs))
+	if e.IsProtected() && len(azs) < 3 {
+		p.addf("AvailabilityZones", "%d zones given; a protected environment needs at least 3 so losing one zone leaves a majority", len(azs))
 	}
 
 	prefix, err := netip.ParsePrefix(e.Network.VpcCidr)
@@ -119,8 +122,8 @@ func (e Environment) validateNetwork(p *problems) {
 
 	if n := e.Network.NatGateways; n < 1 || n > len(azs) {
 		p.addf("Network.NatGateways", "%d is out of range; allowed: 1 to %d (one per availability zone)", n, len(azs))
-	} else if e.IsProduction() && n != len(azs) {
-		p.addf("Network.NatGateways", "%d is too few for production; allowed: %d (one per availability zone, so egress survives a zone failure)", n, len(azs))
+	} else if e.IsProtected() && n != len(azs) {
+		p.addf("Network.NatGateways", "%d is too few for a protected environment; allowed: %d (one per availability zone, so egress survives a zone failure)", n, len(azs))
 	}
 }
 
@@ -183,18 +186,18 @@ func (e Environment) validateDatabase(p *problems) {
 	if db.MaxAllocatedStorageGiB <= db.AllocatedStorageGiB || db.MaxAllocatedStorageGiB > 65536 {
 		p.addf("Database.MaxAllocatedStorageGiB", "%d is out of range; allowed: more than AllocatedStorageGiB (%d) and at most 65536", db.MaxAllocatedStorageGiB, db.AllocatedStorageGiB)
 	}
-	if e.IsProduction() && !db.MultiAZ {
-		p.addf("Database.MultiAZ", "false is not allowed in production; allowed: true")
+	if e.IsProtected() && !db.MultiAZ {
+		p.addf("Database.MultiAZ", "false is not allowed in a protected environment; allowed: true")
 	}
 	if db.ReadReplicas < 0 || db.ReadReplicas > 15 {
 		p.addf("Database.ReadReplicas", "%d is out of range; allowed: 0 to 15 (the RDS limit per PostgreSQL source)", db.ReadReplicas)
-	} else if e.IsProduction() && db.ReadReplicas < 1 {
-		p.addf("Database.ReadReplicas", "%d is too few for production; allowed: 1 to 15", db.ReadReplicas)
+	} else if e.IsProtected() && db.ReadReplicas < 1 {
+		p.addf("Database.ReadReplicas", "%d is too few for a protected environment; allowed: 1 to 15", db.ReadReplicas)
 	}
 	if db.BackupRetentionDays < 1 || db.BackupRetentionDays > 35 {
 		p.addf("Database.BackupRetentionDays", "%d is out of range; allowed: 1 to 35", db.BackupRetentionDays)
-	} else if e.IsProduction() && db.BackupRetentionDays < 30 {
-		p.addf("Database.BackupRetentionDays", "%d is too short for production; allowed: 30 to 35", db.BackupRetentionDays)
+	} else if e.IsProtected() && db.BackupRetentionDays < 30 {
+		p.addf("Database.BackupRetentionDays", "%d is too short for a protected environment; allowed: 30 to 35", db.BackupRetentionDays)
 	}
 }
 
@@ -205,13 +208,13 @@ func (e Environment) validateCache(p *problems) {
 	}
 	if c.Replicas < 0 || c.Replicas > 5 {
 		p.addf("Cache.Replicas", "%d is out of range; allowed: 0 to 5", c.Replicas)
-	} else if e.IsProduction() && c.Replicas < 1 {
-		p.addf("Cache.Replicas", "%d is too few for production; allowed: 1 to 5 (automatic failover needs a replica)", c.Replicas)
+	} else if e.IsProtected() && c.Replicas < 1 {
+		p.addf("Cache.Replicas", "%d is too few for a protected environment; allowed: 1 to 5 (automatic failover needs a replica)", c.Replicas)
 	}
 	if c.SnapshotRetentionDays < 0 || c.SnapshotRetentionDays > 35 {
 		p.addf("Cache.SnapshotRetentionDays", "%d is out of range; allowed: 0 to 35", c.SnapshotRetentionDays)
-	} else if e.IsProduction() && c.SnapshotRetentionDays < 1 {
-		p.addf("Cache.SnapshotRetentionDays", "0 is not allowed in production; allowed: 1 to 35")
+	} else if e.IsProtected() && c.SnapshotRetentionDays < 1 {
+		p.addf("Cache.SnapshotRetentionDays", "0 is not allowed in a protected environment; allowed: 1 to 35")
 	}
 }
 
@@ -219,8 +222,8 @@ func (e Environment) validateBackup(p *problems) {
 	b := e.Backup
 	if b.RetentionDays < 1 || b.RetentionDays > 35 {
 		p.addf("Backup.RetentionDays", "%d is out of range; allowed: 1 to 35 (the continuous-backup maximum)", b.RetentionDays)
-	} else if e.IsProduction() && b.RetentionDays < 30 {
-		p.addf("Backup.RetentionDays", "%d is too short for production; allowed: 30 to 35", b.RetentionDays)
+	} else if e.IsProtected() && b.RetentionDays < 30 {
+		p.addf("Backup.RetentionDays", "%d is too short for a protected environment; allowed: 30 to 35", b.RetentionDays)
 	}
 	if !vaultNamePattern.MatchString(b.DRVaultName) {
 		p.addf("Backup.DRVaultName", "%q is invalid; allowed: 2-50 letters, digits, '-', '_' or '.'", b.DRVaultName)
@@ -237,8 +240,8 @@ func (e Environment) validateService(p *problems) {
 	}
 	if s.MinTasks < 1 {
 		p.addf("Service.MinTasks", "%d is out of range; allowed: at least 1", s.MinTasks)
-	} else if e.IsProduction() && s.MinTasks < 2 {
-		p.addf("Service.MinTasks", "%d is too few for production; allowed: at least 2 (tasks spread over zones)", s.MinTasks)
+	} else if e.IsProtected() && s.MinTasks < 2 {
+		p.addf("Service.MinTasks", "%d is too few for a protected environment; allowed: at least 2 (tasks spread over zones)", s.MinTasks)
 	}
 	if s.MaxTasks < s.MinTasks || s.MaxTasks > 100 {
 		p.addf("Service.MaxTasks", "%d is out of range; allowed: MinTasks (%d) to 100", s.MaxTasks, s.MinTasks)

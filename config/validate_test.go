@@ -26,8 +26,8 @@ func TestEnvironmentsAreSizedForTheirPurpose(t *testing.T) {
 	assert.Equal(t, "develop", staging.GitHub.Branch)
 	assert.Equal(t, "main", prod.GitHub.Branch)
 	assert.Equal(t, 30, prod.Database.BackupRetentionDays)
-	assert.True(t, prod.IsProduction())
-	assert.False(t, staging.IsProduction())
+	assert.True(t, prod.IsProtected())
+	assert.False(t, staging.IsProtected())
 }
 
 // Each case breaks one field and expects one error naming the environment, the field
@@ -40,6 +40,8 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		want   []string
 	}{
 		{"name", config.Staging, func(e *config.Environment) { e.Name = "Staging!" }, []string{"Staging!: Name:", "lower-case"}},
+		{"protection", config.Staging, func(e *config.Environment) { e.Protection = "prod" }, []string{"staging: Protection:", `"prod" is not a protection tier`, "config.Protected", "config.Disposable"}},
+		{"protected staging-sized", config.Staging, func(e *config.Environment) { e.Protection = config.Protected; e.Database.MultiAZ = true; e.Database.BackupRetentionDays = 30; e.Backup.RetentionDays = 30; e.Cache.Replicas = 1; e.Service.MinTasks = 2; e.AvailabilityZones = []string{"eu-west-3a", "eu-west-3b", "eu-west-3c"}; e.Network.NatGateways = 2 }, []string{"staging: Network.NatGateways:", "protected environment"}},
 		{"stage name", config.Staging, func(e *config.Environment) { e.StageName = "staging" }, []string{"staging: StageName:", "upper-case"}},
 		{"account letters", config.Staging, func(e *config.Environment) { e.Account = "12345678901a" }, []string{"staging: Account:", "exactly 12 digits", "-c staging.account="}},
 		{"account short", config.Production, func(e *config.Environment) { e.Account = "1234" }, []string{"production: Account:", "exactly 12 digits"}},

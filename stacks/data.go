@@ -66,7 +66,7 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 		BackupRetentionDays:    env.Database.BackupRetentionDays,
 		EncryptionKey:          key,
 		LogRetention:           retentionDays(env.Logs.RetentionDays),
-		Protected:              env.IsProduction(),
+		Protected:              env.IsProtected(),
 	})
 	redis := cache.New(stack, "Cache", &cache.Props{
 		Vpc:                   vpc,

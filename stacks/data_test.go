@@ -57,7 +57,7 @@ func TestDatabaseAvailabilityAndBackupsFollowConfig(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::RDS::DBInstance"), writer(map[string]any{
 			"MultiAZ":               env.Config.Database.MultiAZ,
 			"BackupRetentionPeriod": env.Config.Database.BackupRetentionDays,
-			"DeletionProtection":    env.Config.IsProduction(),
+			"DeletionProtection":    env.Config.IsProtected(),
 		}))
 	})
 	prod := envByName(t, "production").Config.Database
@@ -69,7 +69,7 @@ func TestDatabaseAvailabilityAndBackupsFollowConfig(t *testing.T) {
 func TestDatabaseIsSnapshottedOnDeleteInProductionOnly(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		want := "Delete"
-		if env.Config.IsProduction() {
+		if env.Config.IsProtected() {
 			want = "Snapshot"
 		}
 		templateOf(env.Data.Stack).HasResource(jsii.String("AWS::RDS::DBInstance"), map[string]any{
@@ -89,7 +89,7 @@ func TestDatabaseReadReplicasFollowConfig(t *testing.T) {
 			"SourceDBInstanceIdentifier":      assertions.Match_AnyValue(),
 			"PubliclyAccessible":              false,
 			"EnableIAMDatabaseAuthentication": true,
-			"DeletionProtection":              env.Config.IsProduction(),
+			"DeletionProtection":              env.Config.IsProtected(),
 		})
 	})
 	assert.GreaterOrEqual(t, envByName(t, "production").Config.Database.ReadReplicas, 1)
@@ -276,7 +276,7 @@ func TestBucketsDenyPlainHTTP(t *testing.T) {
 func TestBucketsAreRetainedInProductionOnly(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		want := "Delete"
-		if env.Config.IsProduction() {
+		if env.Config.IsProtected() {
 			want = "Retain"
 		}
 		templateOf(env.Data.Stack).ResourcePropertiesCountIs(jsii.String("AWS::S3::Bucket"), map[string]any{}, jsii.Number(2))
@@ -367,7 +367,7 @@ func TestStatefulStacksHaveTerminationProtectionInProduction(t *testing.T) {
 			if !strings.HasPrefix(*stack.Node().Path(), env.Config.StageName+"/") {
 				continue
 			}
-			assert.Equal(t, env.Config.IsProduction(), *stack.TerminationProtection(), *stack.StackName())
+			assert.Equal(t, env.Config.IsProtected(), *stack.TerminationProtection(), *stack.StackName())
 		}
 	})
 }

@@ -134,7 +134,7 @@ func TestEdgeBucketPolicyAdmitsOnlyThisDistribution(t *testing.T) {
 			var allows []map[string]any
 			for _, s := range statements {
 				st := s.(map[string]any)
-				if emptiesBucketOnDestroy(st) && !env.Config.IsProduction() {
+				if emptiesBucketOnDestroy(st) && !env.Config.IsProtected() {
 					continue // a disposable environment's bucket is emptied when it is deleted
 				}
 				if st["Effect"] == "Allow" {

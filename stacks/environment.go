@@ -133,14 +133,14 @@ func stackProps(env config.Environment, description string) *awscdk.StackProps {
 		Description: jsii.String(fmt.Sprintf("Garçon %s: %s", env.Name, description)),
 		// Production stacks hold or front customer data: deleting one must be a deliberate,
 		// two-step act.
-		TerminationProtection: jsii.Bool(env.IsProduction()),
+		TerminationProtection: jsii.Bool(env.IsProtected()),
 	}
 }
 
 // removalPolicy keeps stateful resources of production when their stack or construct is
 // deleted, and lets staging be torn down completely.
 func removalPolicy(env config.Environment) awscdk.RemovalPolicy {
-	if env.IsProduction() {
+	if env.IsProtected() {
 		return awscdk.RemovalPolicy_RETAIN
 	}
 	return awscdk.RemovalPolicy_DESTROY

@@ -95,7 +95,7 @@ func TestNetworkFlowLogsCaptureAllTrafficWithRetention(t *testing.T) {
 func TestNetworkFlowLogsRetainedInProductionOnly(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		want := "Delete"
-		if env.Config.IsProduction() {
+		if env.Config.IsProtected() {
 			want = "Retain"
 		}
 		templateOf(env.Network.Stack).HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{

@@ -204,7 +204,7 @@ func TestMenuViewsDropIsAnAnomalyDetectionAlarm(t *testing.T) {
 		assert.Contains(t, string(raw), `"MetricName":"MenuViews","Namespace":"Garcon"`)
 		assert.Contains(t, string(raw), `{"Name":"Environment","Value":"`+env.Config.Name+`"}`)
 		want := "notBreaching"
-		if env.Config.IsProduction() {
+		if env.Config.IsProtected() {
 			want = "breaching"
 		}
 		assert.Equal(t, want, alarm["TreatMissingData"])

@@ -118,7 +118,7 @@ func TestStatefulResourcesFollowTheEnvironmentsDeletionPolicy(t *testing.T) {
 					got, _ := res["DeletionPolicy"].(string)
 					props, _ := res["Properties"].(map[string]any)
 					switch {
-					case !env.Config.IsProduction():
+					case !env.Config.IsProtected():
 						assert.Equal(t, "Delete", got, "%s %s: a disposable environment deletes what it holds", *stack.StackName(), id)
 					case typ == "AWS::RDS::DBInstance" && props["SourceDBInstanceIdentifier"] != nil:
 						// A read replica holds no data of its own: the writer's snapshot has it all.
@@ -166,7 +166,7 @@ func TestDisposableEnvironmentsEmptyTheirBucketsOnDestroy(t *testing.T) {
 				emptied[ref] = true
 			}
 			for id := range buckets {
-				assert.Equal(t, !env.Config.IsProduction(), emptied[id], "%s %s: emptied on delete only in a disposable environment", *stack.StackName(), id)
+				assert.Equal(t, !env.Config.IsProtected(), emptied[id], "%s %s: emptied on delete only in a disposable environment", *stack.StackName(), id)
 			}
 		}
 	})

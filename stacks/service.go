@@ -96,7 +96,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 		HostedZone:       zone,
 		DomainName:       env.APIDomain(),
 		AccessLogs:       data.Storage.Logs,
-		Protected:        env.IsProduction(),
+		Protected:        env.IsProtected(),
 		Canary:           env.Service.Deployment == config.DeploymentCanary,
 		// The same threshold alarms on operators and rolls back deployments.
 		Alarm5xxPercent: env.Alarms.HTTP5xxPercent,
@@ -142,7 +142,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	alarms = append(alarms, notify.WafBlockedAlarm(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes))
 	// Staging sees too little traffic for a learned band; silence there must not page.
 	kpiMissing := awscloudwatch.TreatMissingData_NOT_BREACHING
-	if env.IsProduction() {
+	if env.IsProtected() {
 		kpiMissing = awscloudwatch.TreatMissingData_BREACHING
 	}
 	alarms = append(alarms, notify.MenuViewsDropAlarm(stack, env.Name, kpiMissing))

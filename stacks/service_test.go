@@ -231,7 +231,7 @@ func TestLoadBalancerIsHardenedAndLogged(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		tpl := templateOf(env.Service.Stack)
 		attrs := []any{
-			map[string]any{"Key": "deletion_protection.enabled", "Value": fmt.Sprint(env.Config.IsProduction())},
+			map[string]any{"Key": "deletion_protection.enabled", "Value": fmt.Sprint(env.Config.IsProtected())},
 			map[string]any{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
 			map[string]any{"Key": "access_logs.s3.enabled", "Value": "true"},
 			map[string]any{"Key": "access_logs.s3.prefix", "Value": "alb/api"},

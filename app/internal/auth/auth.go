@@ -1,9 +1,10 @@
 // Package auth verifies the bearer JWTs of API clients.
 //
-// Tokens are HS256 with the shared JWT_SECRET, issued by "garcon". The
-// algorithm is pinned, so a token signed with "none" or an asymmetric
-// algorithm (the classic key-confusion attack) is rejected, and exp is
-// mandatory.
+// Tokens are HS256 with the shared JWT_SECRET, issued by "garcon" for the
+// audience JWT_AUDIENCE. The algorithm is pinned, so a token signed with
+// "none" or an asymmetric algorithm (the classic key-confusion attack) is
+// rejected; exp and aud are mandatory, so a token minted for another service
+// that shares the issuer and key cannot be replayed here.
 package auth
 
 import (
@@ -47,13 +48,15 @@ type Verifier struct {
 	parser *jwt.Parser
 }
 
-// NewVerifier returns a Verifier for the HS256 secret.
-func NewVerifier(secret []byte) *Verifier {
+// NewVerifier returns a Verifier for the HS256 secret that accepts only
+// tokens whose aud claim contains audience (JWT_AUDIENCE).
+func NewVerifier(secret []byte, audience string) *Verifier {
 	return &Verifier{
 		secret: secret,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithIssuer(Issuer),
+			jwt.WithAudience(audience),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 			jwt.WithLeeway(Leeway),
@@ -97,14 +100,16 @@ func (v *Verifier) FromRequest(r *http.Request) (*Claims, error) {
 	return v.Verify(strings.TrimSpace(token))
 }
 
-// Sign issues a token; used by tests, the benchmark and operators' tooling.
-func Sign(secret []byte, sub string, admin bool, ttl time.Duration) (string, error) {
+// Sign issues a token for audience; used by tests, the benchmark and
+// operators' tooling.
+func Sign(secret []byte, audience, sub string, admin bool, ttl time.Duration) (string, error) {
 	now := time.Now()
 	c := Claims{
 		Admin: admin,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    Issuer,
 			Subject:   sub,
+			Audience:  jwt.ClaimStrings{audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},

@@ -18,6 +18,8 @@ import (
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
+const audience = "garcon-api"
+
 func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.Claims) string {
 	t.Helper()
 	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
@@ -28,15 +30,15 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.Claims) st
 func claims(sub string, admin bool, exp time.Duration) Claims {
 	now := time.Now()
 	return Claims{Admin: admin, RegisteredClaims: jwt.RegisteredClaims{
-		Issuer: Issuer, Subject: sub,
+		Issuer: Issuer, Subject: sub, Audience: jwt.ClaimStrings{audience},
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(exp)),
 	}}
 }
 
 func TestVerifyValidTokens(t *testing.T) {
-	v := NewVerifier(secret)
-	tok, err := Sign(secret, "owner-42", true, time.Minute)
+	v := NewVerifier(secret, audience)
+	tok, err := Sign(secret, audience, "owner-42", true, time.Minute)
 	require.NoError(t, err)
 	c, err := v.Verify(tok)
 	require.NoError(t, err)
@@ -46,10 +48,16 @@ func TestVerifyValidTokens(t *testing.T) {
 	c, err = v.Verify(sign(t, jwt.SigningMethodHS256, secret, claims("diner@example.com", false, time.Minute)))
 	require.NoError(t, err)
 	assert.False(t, c.Admin)
+
+	// aud may be a list; one entry must be ours.
+	multi := claims("u3", false, time.Minute)
+	multi.Audience = jwt.ClaimStrings{"garcon-backoffice", audience}
+	_, err = v.Verify(sign(t, jwt.SigningMethodHS256, secret, multi))
+	require.NoError(t, err)
 }
 
 func TestVerifyRejects(t *testing.T) {
-	v := NewVerifier(secret)
+	v := NewVerifier(secret, audience)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -65,6 +73,10 @@ func TestVerifyRejects(t *testing.T) {
 	wrongIss := claims("u1", true, time.Minute)
 	wrongIss.Issuer = "evil"
 	noSub := claims("", true, time.Minute)
+	noAud := claims("u1", true, time.Minute)
+	noAud.Audience = nil
+	otherAud := claims("u1", true, time.Minute)
+	otherAud.Audience = jwt.ClaimStrings{"garcon-backoffice"}
 	badSub := claims("../../etc", true, time.Minute)
 	future := claims("u1", true, time.Hour)
 	future.IssuedAt = jwt.NewNumericDate(time.Now().Add(time.Hour))
@@ -85,6 +97,8 @@ func TestVerifyRejects(t *testing.T) {
 		"no exp":                   {sign(t, jwt.SigningMethodHS256, secret, noExp), false},
 		"wrong issuer":             {sign(t, jwt.SigningMethodHS256, secret, wrongIss), false},
 		"no subject":               {sign(t, jwt.SigningMethodHS256, secret, noSub), false},
+		"no audience":              {sign(t, jwt.SigningMethodHS256, secret, noAud), false},
+		"another audience":         {sign(t, jwt.SigningMethodHS256, secret, otherAud), false},
 		"subject unsafe in S3 key": {sign(t, jwt.SigningMethodHS256, secret, badSub), false},
 		"issued in the future":     {sign(t, jwt.SigningMethodHS256, secret, future), false},
 		"garbage":                  {"not.a.jwt", false},
@@ -101,17 +115,17 @@ func TestVerifyRejects(t *testing.T) {
 }
 
 func TestAdminClaimMustBeBoolean(t *testing.T) {
-	v := NewVerifier(secret)
+	v := NewVerifier(secret, audience)
 	tok := sign(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{
-		"iss": Issuer, "sub": "u1", "exp": time.Now().Add(time.Minute).Unix(), "admin": "true",
+		"iss": Issuer, "aud": audience, "sub": "u1", "exp": time.Now().Add(time.Minute).Unix(), "admin": "true",
 	})
 	_, err := v.Verify(tok)
 	assert.ErrorIs(t, err, ErrInvalid)
 }
 
 func TestFromRequest(t *testing.T) {
-	v := NewVerifier(secret)
-	tok, err := Sign(secret, "u1", false, time.Minute)
+	v := NewVerifier(secret, audience)
+	tok, err := Sign(secret, audience, "u1", false, time.Minute)
 	require.NoError(t, err)
 
 	r := httptest.NewRequest("GET", "/", nil)

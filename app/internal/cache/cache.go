@@ -10,6 +10,7 @@ package cache
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
@@ -23,9 +24,23 @@ import (
 	"github.com/garcon/infrastructure/app/internal/config"
 )
 
+// ClientOption adjusts NewClient.
+type ClientOption func(*redis.Options)
+
+// WithRootCAs verifies the Redis server certificate against pool instead of
+// the system roots (tests with their own CA; ElastiCache certificates chain
+// to public roots, which the image's system store holds).
+func WithRootCAs(pool *x509.CertPool) ClientOption {
+	return func(o *redis.Options) {
+		if o.TLSConfig != nil {
+			o.TLSConfig.RootCAs = pool
+		}
+	}
+}
+
 // NewClient builds a go-redis client for the configured Redis. It does not
 // connect: the service must start even while Redis is unavailable.
-func NewClient(rc config.Redis) *redis.Client {
+func NewClient(rc config.Redis, options ...ClientOption) *redis.Client {
 	opts := &redis.Options{
 		Addr:     net.JoinHostPort(rc.Host, strconv.Itoa(rc.Port)),
 		Password: rc.AuthToken.Reveal(),
@@ -53,6 +68,9 @@ func NewClient(rc config.Redis) *redis.Client {
 			MinVersion: tls.VersionTLS12,
 			ServerName: rc.Host,
 		}
+	}
+	for _, o := range options {
+		o(opts)
 	}
 	return redis.NewClient(opts)
 }

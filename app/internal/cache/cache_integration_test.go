@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/garcon/infrastructure/app/internal/config"
 	"github.com/garcon/infrastructure/app/internal/testsupport"
 )
 
@@ -36,6 +33,14 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// redisCA trusts the test CA in TLS mode.
+func redisCA(t *testing.T) []ClientOption {
+	if !testsupport.TLS() {
+		return nil
+	}
+	return []ClientOption{WithRootCAs(testsupport.RootCAs(t))}
 }
 
 func newCache(t *testing.T, client *redis.Client, ttl time.Duration) (*MenuCache, *logBuffer) {
@@ -111,14 +116,10 @@ func TestForeignValueIsAMissAndRemoved(t *testing.T) {
 // cool-down; after the partition heals the cache works again.
 func TestOutageIsFastMissAndRecovers(t *testing.T) {
 	testsupport.RequireRedis(t)
-	proxy := testsupport.NewProxy(t, testsupport.RedisOptions().Addr)
-	// The production client construction, pointed at the proxy.
-	host, portStr, err := net.SplitHostPort(proxy.Addr())
-	require.NoError(t, err)
-	port, err := strconv.Atoi(portStr)
-	require.NoError(t, err)
-	client := NewClient(config.Redis{Host: host, Port: port, TLS: false,
-		AuthToken: config.NewSecret(testsupport.RedisOptions().Password)})
+	proxy := testsupport.NewProxy(t, testsupport.RedisAddr())
+	// The production client construction (TLS + AUTH in TLS mode), pointed
+	// at the proxy.
+	client := NewClient(testsupport.RedisConfig(t, proxy.Addr()), redisCA(t)...)
 	t.Cleanup(func() { _ = client.Close() })
 
 	c, logs := newCache(t, client, time.Minute)

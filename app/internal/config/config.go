@@ -7,13 +7,9 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"path"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -31,10 +27,14 @@ func MapLookup(m map[string]string) LookupFunc {
 	}
 }
 
-// Environment names accepted in ENVIRONMENT.
+// Database authentication modes of DB_AUTH.
 const (
-	EnvStaging    = "staging"
-	EnvProduction = "production"
+	// DBAuthIAM: the serving pools log in as DB_APP_USER with an RDS IAM
+	// authentication token, generated for every new connection.
+	DBAuthIAM = "iam"
+	// DBAuthPassword: the serving pools log in with DB_CREDENTIALS (local
+	// development and tests, where there is no IAM).
+	DBAuthPassword = "password"
 )
 
 // Defaults applied when a variable is unset or empty.
@@ -43,6 +43,8 @@ const (
 	DefaultDBPort          = 5432
 	DefaultDBSSLMode       = "verify-full"
 	DefaultDBSSLRootCert   = "/etc/ssl/certs/rds-global-bundle.pem"
+	DefaultDBAuth          = DBAuthIAM
+	DefaultJWTAudience     = "garcon-api"
 	DefaultRedisPort       = 6379
 	DefaultUploadMaxBytes  = 10 << 20 // 10 MiB
 	DefaultMenuCacheTTL    = 60 * time.Second
@@ -83,14 +85,30 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"[REDACTED]"`), n
 
 // Database is the PostgreSQL part of the configuration.
 type Database struct {
-	WriterHost  string
-	ReaderHost  string
-	Port        int
-	Name        string
-	User        string
-	Password    Secret
+	WriterHost string
+	ReaderHost string
+	Port       int
+	Name       string
+	// User and Password are the master credentials from DB_CREDENTIALS.
+	// They run the migrations (and, with Auth "password", serve too).
+	User     string
+	Password Secret
+	// Auth is DB_AUTH: DBAuthIAM or DBAuthPassword.
+	Auth string
+	// AppUser is DB_APP_USER: the role of the serving pools with IAM
+	// authentication; the migrations create it and grant it DML only.
+	// Empty with Auth "password" when DB_APP_USER is unset.
+	AppUser     string
 	SSLMode     string
 	SSLRootCert string
+}
+
+// ServingUser is the role the writer and reader pools log in as.
+func (d Database) ServingUser() string {
+	if d.Auth == DBAuthIAM {
+		return d.AppUser
+	}
+	return d.User
 }
 
 // Redis is the Redis (ElastiCache) part of the configuration.
@@ -111,6 +129,7 @@ type Config struct {
 	AWSRegion       string
 	UploadMaxBytes  int64
 	JWTSecret       Secret
+	JWTAudience     string
 	StripeAPIKey    Secret
 	GoogleMapsKey   Secret
 	MenuCacheTTL    time.Duration
@@ -148,199 +167,12 @@ func (e *Error) Strings() []string {
 	return out
 }
 
-// parser accumulates problems while reading variables.
-type parser struct {
-	lookup   LookupFunc
-	problems []Problem
-}
-
-func (p *parser) fail(name, format string, args ...any) {
-	p.problems = append(p.problems, Problem{Var: name, Message: fmt.Sprintf(format, args...)})
-}
-
-// get returns the trimmed value; an empty value counts as unset so that an
-// ECS variable declared with "" falls back to the default.
-func (p *parser) get(name string) (string, bool) {
-	v, ok := p.lookup(name)
-	if !ok {
-		return "", false
-	}
-	v = strings.TrimSpace(v)
-	return v, v != ""
-}
-
-func (p *parser) required(name, allowed string) string {
-	v, ok := p.get(name)
-	if !ok {
-		p.fail(name, "required; %s", allowed)
-	}
-	return v
-}
-
-func (p *parser) oneOf(name, def string, allowed ...string) string {
-	v, ok := p.get(name)
-	if !ok {
-		if def == "" {
-			p.fail(name, "required; one of %s", strings.Join(allowed, ", "))
-		}
-		return def
-	}
-	for _, a := range allowed {
-		if v == a {
-			return v
-		}
-	}
-	p.fail(name, "%q is not allowed; one of %s", v, strings.Join(allowed, ", "))
-	return def
-}
-
-func (p *parser) port(name string, def int) int {
-	v, ok := p.get(name)
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 65535 {
-		p.fail(name, "%q is not a valid port; an integer from 1 to 65535 (default %d)", v, def)
-		return def
-	}
-	return n
-}
-
-func (p *parser) int64Range(name string, def, lo, hi int64) int64 {
-	v, ok := p.get(name)
-	if !ok {
-		return def
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < lo || n > hi {
-		p.fail(name, "%q is invalid; an integer number of bytes from %d to %d (default %d)", v, lo, hi, def)
-		return def
-	}
-	return n
-}
-
-func (p *parser) duration(name string, def, lo, hi time.Duration, why string) time.Duration {
-	v, ok := p.get(name)
-	if !ok {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		p.fail(name, "%q is not a duration; use Go syntax such as 30s or 2m, from %s up to %s%s (default %s)", v, lo, hi, why, def)
-		return def
-	}
-	if d < lo || d > hi {
-		p.fail(name, "%s is out of range; from %s up to %s%s (default %s)", d, lo, hi, why, def)
-		return def
-	}
-	return d
-}
-
-func (p *parser) boolean(name string, def bool) bool {
-	v, ok := p.get(name)
-	if !ok {
-		return def
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		p.fail(name, "%q is not a boolean; true or false (default %t)", v, def)
-		return def
-	}
-	return b
-}
-
-// secret reads a required secret and never includes its value in problems.
-func (p *parser) secret(name string, minBytes int) Secret {
-	v, ok := p.lookup(name)
-	if !ok || strings.TrimSpace(v) == "" {
-		if minBytes > 1 {
-			p.fail(name, "required; a secret of at least %d bytes", minBytes)
-		} else {
-			p.fail(name, "required; a non-empty secret")
-		}
-		return Secret{}
-	}
-	if len(v) < minBytes {
-		p.fail(name, "too short (%d bytes); at least %d bytes", len(v), minBytes)
-		return Secret{}
-	}
-	return NewSecret(v)
-}
-
-var (
-	hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
-	dbNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$-]{0,62}$`)
-	bucketRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-)
-
-func (p *parser) host(name string) string {
-	v := p.required(name, "a DNS name or IP address without scheme or port")
-	if v == "" {
-		return ""
-	}
-	if net.ParseIP(v) != nil {
-		return v
-	}
-	if len(v) > 253 || !hostnameRE.MatchString(v) {
-		p.fail(name, "%q is not a valid host; a DNS name or IP address without scheme or port", v)
-		return ""
-	}
-	return v
-}
-
-// credentials parses the JSON of the RDS-managed Secrets Manager secret,
-// which ECS injects whole. Only username and password are used; the other
-// keys (engine, host, port, dbname, ...) are ignored on purpose because the
-// host names come from DB_WRITER_HOST/DB_READER_HOST.
-func (p *parser) credentials(name string) (string, Secret) {
-	const allowed = `a JSON object with non-empty string fields "username" and "password" (other keys are ignored)`
-	v, ok := p.lookup(name)
-	if !ok || strings.TrimSpace(v) == "" {
-		p.fail(name, "required; %s", allowed)
-		return "", Secret{}
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(v), &raw); err != nil {
-		// The error text of encoding/json can quote input bytes, which here
-		// are the password: report only the kind of failure.
-		p.fail(name, "is not valid JSON; %s", allowed)
-		return "", Secret{}
-	}
-	field := func(key string) (string, bool) {
-		msg, ok := raw[key]
-		if !ok {
-			return "", false
-		}
-		var s string
-		if err := json.Unmarshal(msg, &s); err != nil || s == "" {
-			return "", false
-		}
-		return s, true
-	}
-	user, okU := field("username")
-	pass, okP := field("password")
-	var missing []string
-	if !okU {
-		missing = append(missing, `"username"`)
-	}
-	if !okP {
-		missing = append(missing, `"password"`)
-	}
-	if len(missing) > 0 {
-		p.fail(name, "missing or empty %s; %s", strings.Join(missing, " and "), allowed)
-		return "", Secret{}
-	}
-	return user, NewSecret(pass)
-}
-
 // Load parses and validates the whole configuration. It returns an *Error
 // listing every problem when anything is missing or malformed.
 func Load(lookup LookupFunc) (Config, error) {
 	p := &parser{lookup: lookup}
 	var c Config
-	c.Environment = p.oneOf("ENVIRONMENT", "", EnvStaging, EnvProduction)
+	c.Environment = p.environment()
 	c.Port = p.port("PORT", DefaultPort)
 	c.DB = p.database()
 	c.Redis = p.redis()
@@ -356,6 +188,14 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.UploadMaxBytes = p.int64Range("UPLOAD_MAX_BYTES", DefaultUploadMaxBytes, 1, maxUploadBytes)
 
 	c.JWTSecret = p.secret("JWT_SECRET", MinJWTSecretBytes)
+	c.JWTAudience = DefaultJWTAudience
+	if v, ok := p.get("JWT_AUDIENCE"); ok {
+		if audienceRE.MatchString(v) {
+			c.JWTAudience = v
+		} else {
+			p.fail("JWT_AUDIENCE", "%q is invalid; 1-256 printable ASCII characters without spaces (default %s)", v, DefaultJWTAudience)
+		}
+	}
 	c.StripeAPIKey = p.secret("STRIPE_API_KEY", 1)
 	c.GoogleMapsKey = p.secret("GOOGLE_MAPS_API_KEY", 1)
 
@@ -391,6 +231,38 @@ func LoadPort(lookup LookupFunc) (int, error) {
 	return port, nil
 }
 
+// environment reads ENVIRONMENT: any short lower-case name, because it is a
+// metric dimension and a log field and the platform adds environments
+// (dev, load-test copies) without an application release.
+func (p *parser) environment() string {
+	v := p.required("ENVIRONMENT", "a lower-case name such as staging or production ([a-z][a-z0-9-]{0,31})")
+	if v != "" && !environmentRE.MatchString(v) {
+		p.fail("ENVIRONMENT", "%q is not allowed; a lower-case name such as staging or production ([a-z][a-z0-9-]{0,31})", v)
+		return ""
+	}
+	return v
+}
+
+// dbAuth reads DB_AUTH and DB_APP_USER. The default is IAM, the production
+// mode: a forgotten variable then fails closed (no IAM role, no connection)
+// instead of silently serving as the master user.
+func (p *parser) dbAuth(db *Database) {
+	db.Auth = p.oneOf("DB_AUTH", DefaultDBAuth, DBAuthIAM, DBAuthPassword)
+	v, ok := p.get("DB_APP_USER")
+	const allowed = "a PostgreSQL role name of 1-63 lower-case letters, digits or _, not starting with a digit"
+	switch {
+	case !ok && db.Auth == DBAuthIAM:
+		p.fail("DB_APP_USER", "required when DB_AUTH is iam; %s (the role the API logs in as, e.g. garcon_app)", allowed)
+	case !ok:
+	case !roleRE.MatchString(v) || strings.HasPrefix(v, "pg_") || strings.HasPrefix(v, "rds"):
+		p.fail("DB_APP_USER", "%q is not allowed; %s, not a reserved pg_* or rds* name", v, allowed)
+	case db.User != "" && v == db.User:
+		p.fail("DB_APP_USER", "%q is the master user of DB_CREDENTIALS; the API must log in as its own role", v)
+	default:
+		db.AppUser = v
+	}
+}
+
 func (p *parser) database() Database {
 	var db Database
 	db.WriterHost = p.host("DB_WRITER_HOST")
@@ -401,6 +273,7 @@ func (p *parser) database() Database {
 		p.fail("DB_NAME", "%q is not a valid database name; 1-63 letters, digits, _ $ or -, not starting with a digit", db.Name)
 	}
 	db.User, db.Password = p.credentials("DB_CREDENTIALS")
+	p.dbAuth(&db)
 	db.SSLMode = p.oneOf("DB_SSLMODE", DefaultDBSSLMode, "disable", "require", "verify-ca", "verify-full")
 	db.SSLRootCert = DefaultDBSSLRootCert
 	if v, ok := p.get("DB_SSLROOTCERT"); ok {

@@ -23,7 +23,8 @@ func validEnv() map[string]string {
 		"DB_WRITER_HOST":      "garcon.cluster-abc.eu-west-1.rds.amazonaws.com",
 		"DB_READER_HOST":      "garcon.cluster-ro-abc.eu-west-1.rds.amazonaws.com",
 		"DB_NAME":             "garcon",
-		"DB_CREDENTIALS":      `{"username":"garcon_app","password":"p@ss:w/rd\"with{json}chars","engine":"postgres","port":5432,"host":"ignored"}`,
+		"DB_CREDENTIALS":      `{"username":"garcon_master","password":"p@ss:w/rd\"with{json}chars","engine":"postgres","port":5432,"host":"ignored"}`,
+		"DB_APP_USER":         "garcon_app",
 		"REDIS_HOST":          "master.garcon.abc.euw1.cache.amazonaws.com",
 		"REDIS_AUTH_TOKEN":    "redis-auth-token-0123456789",
 		"UPLOADS_BUCKET":      "garcon-uploads-staging",
@@ -51,7 +52,11 @@ func TestLoadValidAppliesDefaults(t *testing.T) {
 	assert.Equal(t, "staging", c.Environment)
 	assert.Equal(t, 8080, c.Port)
 	assert.Equal(t, 5432, c.DB.Port)
-	assert.Equal(t, "garcon_app", c.DB.User)
+	assert.Equal(t, "garcon_master", c.DB.User)
+	assert.Equal(t, "iam", c.DB.Auth, "IAM authentication unless told otherwise")
+	assert.Equal(t, "garcon_app", c.DB.AppUser)
+	assert.Equal(t, "garcon_app", c.DB.ServingUser())
+	assert.Equal(t, "garcon-api", c.JWTAudience)
 	assert.Equal(t, testPassword, c.DB.Password.Reveal())
 	assert.Equal(t, "verify-full", c.DB.SSLMode)
 	assert.Equal(t, "/etc/ssl/certs/rds-global-bundle.pem", c.DB.SSLRootCert)
@@ -78,6 +83,9 @@ func TestLoadOverrides(t *testing.T) {
 	env["MENU_CACHE_TTL"] = "5m"
 	env["SHUTDOWN_TIMEOUT"] = "10s"
 	env["DB_WRITER_HOST"] = "10.0.1.5"
+	env["DB_AUTH"] = "password"
+	delete(env, "DB_APP_USER")
+	env["JWT_AUDIENCE"] = "https://api.garcon.example"
 	c, cerr := load(t, env)
 	require.Nil(t, cerr)
 	assert.Equal(t, 9000, c.Port)
@@ -90,6 +98,29 @@ func TestLoadOverrides(t *testing.T) {
 	assert.Equal(t, 5*time.Minute, c.MenuCacheTTL)
 	assert.Equal(t, 10*time.Second, c.ShutdownTimeout)
 	assert.Equal(t, "10.0.1.5", c.DB.WriterHost)
+	assert.Equal(t, "password", c.DB.Auth)
+	assert.Empty(t, c.DB.AppUser)
+	assert.Equal(t, "garcon_master", c.DB.ServingUser(), "password mode serves with DB_CREDENTIALS")
+	assert.Equal(t, "https://api.garcon.example", c.JWTAudience)
+}
+
+// ENVIRONMENT is any short lower-case name: the platform adds environments
+// (dev, load-test copies) without an application release.
+func TestEnvironmentNames(t *testing.T) {
+	for _, ok := range []string{"staging", "production", "dev", "load-test-2", "a", "x23456789012345678901234567890ab"} {
+		env := validEnv()
+		env["ENVIRONMENT"] = ok
+		c, cerr := load(t, env)
+		require.Nil(t, cerr, ok)
+		assert.Equal(t, ok, c.Environment)
+	}
+	for _, bad := range []string{"Prod", "1dev", "-dev", "dev_1", "dev 1", "x234567890123456789012345678901ab"} {
+		env := validEnv()
+		env["ENVIRONMENT"] = bad
+		_, cerr := load(t, env)
+		require.NotNil(t, cerr, bad)
+		assert.Equal(t, "ENVIRONMENT", cerr.Problems[0].Var)
+	}
 }
 
 // Each bad value must produce a problem naming its variable, with a message
@@ -98,8 +129,14 @@ func TestLoadEachBadValue(t *testing.T) {
 	cases := []struct {
 		name, key, value, wantVar, wantMsg string
 	}{
-		{"env missing", "ENVIRONMENT", "", "ENVIRONMENT", "one of staging, production"},
-		{"env unknown", "ENVIRONMENT", "prod", "ENVIRONMENT", `"prod" is not allowed`},
+		{"env missing", "ENVIRONMENT", "", "ENVIRONMENT", "required; a lower-case name"},
+		{"env upper case", "ENVIRONMENT", "Prod", "ENVIRONMENT", `"Prod" is not allowed; a lower-case name`},
+		{"db auth", "DB_AUTH", "token", "DB_AUTH", "one of iam, password"},
+		{"app user missing with iam", "DB_APP_USER", "", "DB_APP_USER", "required when DB_AUTH is iam"},
+		{"app user bad", "DB_APP_USER", `app"; DROP ROLE x; --`, "DB_APP_USER", "not allowed"},
+		{"app user reserved", "DB_APP_USER", "rds_iam", "DB_APP_USER", "reserved"},
+		{"app user is master", "DB_APP_USER", "garcon_master", "DB_APP_USER", "master user of DB_CREDENTIALS"},
+		{"jwt audience spaces", "JWT_AUDIENCE", "garcon api", "JWT_AUDIENCE", "printable ASCII"},
 		{"port text", "PORT", "http", "PORT", "1 to 65535"},
 		{"port zero", "PORT", "0", "PORT", "1 to 65535"},
 		{"port big", "PORT", "70000", "PORT", "1 to 65535"},

@@ -34,7 +34,16 @@ type Deps struct {
 	Uploads        *uploads.Presigner
 	UploadMaxBytes int64
 	Metrics        *metrics.Recorder
+	// Ready reports whether the schema migrations have run. Until then
+	// /health answers 503 (migrations pending) and the /v1 routes answer a
+	// retryable 503; /livez is always 200. Nil means always ready.
+	Ready func() bool
 }
+
+// notReadyRetryAfter is the Retry-After of the /v1 routes while the
+// migrations are pending (seconds; the migrator's backoff is capped higher,
+// but most start-ups wait for one failover, not minutes).
+const notReadyRetryAfter = "5"
 
 type api struct {
 	Deps
@@ -46,9 +55,9 @@ func New(d Deps) http.Handler {
 	a := &api{Deps: d, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /livez", a.livez)
 	a.mux.HandleFunc("GET /health", a.health)
-	a.mux.HandleFunc("GET /v1/restaurants/{id}/menu", a.getMenu)
-	a.mux.HandleFunc("PUT /v1/restaurants/{id}/menu", a.putMenu)
-	a.mux.HandleFunc("POST /v1/uploads", a.createUpload)
+	a.mux.HandleFunc("GET /v1/restaurants/{id}/menu", a.whenReady(a.getMenu))
+	a.mux.HandleFunc("PUT /v1/restaurants/{id}/menu", a.whenReady(a.putMenu))
+	a.mux.HandleFunc("POST /v1/uploads", a.whenReady(a.createUpload))
 	return withRequestContext(d.Logger, http.HandlerFunc(a.route))
 }
 
@@ -80,7 +89,31 @@ func (a *api) livez(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+func (a *api) ready() bool { return a.Ready == nil || a.Ready() }
+
+// whenReady answers 503 service_unavailable (Retry-After) until the schema
+// migrations have run: before that the tables may not exist or not grant
+// the application role anything.
+func (a *api) whenReady(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !a.ready() {
+			w.Header().Set("Retry-After", notReadyRetryAfter)
+			writeError(w, r, http.StatusServiceUnavailable, CodeUnavailable,
+				"the service is starting: schema migrations are pending; retry shortly")
+			return
+		}
+		h(w, r)
+	}
+}
+
 func (a *api) health(w http.ResponseWriter, _ *http.Request) {
+	if !a.ready() {
+		// No dependency checks: the one thing to know is that this task
+		// has not reached the writer yet (the migrator logs why).
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+			"status": health.StatusUnavailable, "migrations": "pending"})
+		return
+	}
 	rep := a.Health.Report()
 	status := http.StatusOK
 	if !rep.Healthy() {

@@ -29,6 +29,8 @@ import (
 
 var testSecret = []byte("unit-test-secret-unit-test-secret-0123")
 
+const testAudience = "garcon-api"
+
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -60,7 +62,7 @@ func newUnitEnv(t *testing.T) *unitEnv {
 	s3c := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
 	h := New(Deps{
 		Logger:         slog.New(slog.NewJSONHandler(logs, nil)),
-		Auth:           auth.NewVerifier(testSecret),
+		Auth:           auth.NewVerifier(testSecret, testAudience),
 		Uploads:        uploads.NewPresigner(s3c, "garcon-uploads-test"),
 		UploadMaxBytes: 1000,
 		Metrics:        rec,
@@ -70,7 +72,7 @@ func newUnitEnv(t *testing.T) *unitEnv {
 
 func token(t *testing.T, sub string, admin bool, ttl time.Duration) string {
 	t.Helper()
-	s, err := auth.Sign(testSecret, sub, admin, ttl)
+	s, err := auth.Sign(testSecret, testAudience, sub, admin, ttl)
 	require.NoError(t, err)
 	return s
 }
@@ -228,8 +230,14 @@ func TestPutMenuAuth(t *testing.T) {
 		return map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + tok}
 	}
 	forged, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"iss": "garcon", "sub": "x", "admin": true, "exp": time.Now().Add(time.Hour).Unix(),
+		"iss": "garcon", "aud": testAudience, "sub": "x", "admin": true, "exp": time.Now().Add(time.Hour).Unix(),
 	}).SignedString([]byte("some-other-secret-some-other-secret!!"))
+	require.NoError(t, err)
+	otherAud, err := auth.Sign(testSecret, "garcon-backoffice", "admin-1", true, time.Hour)
+	require.NoError(t, err)
+	noAud, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss": "garcon", "sub": "admin-1", "admin": true, "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(testSecret)
 	require.NoError(t, err)
 
 	cases := []struct {
@@ -242,6 +250,8 @@ func TestPutMenuAuth(t *testing.T) {
 		{"expired", with(token(t, "admin-1", true, -time.Minute)), 401, CodeTokenExpired},
 		{"forged", with(forged), 401, CodeUnauthorized},
 		{"garbage", with("abc.def.ghi"), 401, CodeUnauthorized},
+		{"another audience", with(otherAud), 401, CodeUnauthorized},
+		{"no audience", with(noAud), 401, CodeUnauthorized},
 		{"not admin", with(token(t, "diner-1", false, time.Minute)), 403, CodeForbidden},
 	}
 	for _, tc := range cases {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/garcon/infrastructure/app/internal/auth"
 	"github.com/garcon/infrastructure/app/internal/cache"
-	"github.com/garcon/infrastructure/app/internal/config"
 	"github.com/garcon/infrastructure/app/internal/health"
 	"github.com/garcon/infrastructure/app/internal/menu"
 	"github.com/garcon/infrastructure/app/internal/metrics"
@@ -62,7 +60,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	e := &liveEnv{
 		writerProxy: testsupport.NewProxy(t, pg),
 		readerProxy: testsupport.NewProxy(t, pg),
-		redisProxy:  testsupport.NewProxy(t, testsupport.RedisOptions().Addr),
+		redisProxy:  testsupport.NewProxy(t, testsupport.RedisAddr()),
 		redisAdmin:  redisAdmin,
 		emf:         &syncBuffer{},
 		logs:        &syncBuffer{},
@@ -79,12 +77,11 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	reader := pool(testsupport.WithHostPort(t, dbURL, e.readerProxy.Addr()), store.ReaderPoolOptions)
 	e.db = pool(dbURL, store.PoolOptions{MaxConns: 2})
 
-	host, portStr, err := net.SplitHostPort(e.redisProxy.Addr())
-	require.NoError(t, err)
-	port, err := strconv.Atoi(portStr)
-	require.NoError(t, err)
-	redisClient := cache.NewClient(config.Redis{Host: host, Port: port, TLS: false,
-		AuthToken: config.NewSecret(testsupport.RedisOptions().Password)})
+	var redisOpts []cache.ClientOption
+	if testsupport.TLS() {
+		redisOpts = append(redisOpts, cache.WithRootCAs(testsupport.RootCAs(t)))
+	}
+	redisClient := cache.NewClient(testsupport.RedisConfig(t, e.redisProxy.Addr()), redisOpts...)
 	t.Cleanup(func() { _ = redisClient.Close() })
 
 	logger := slog.New(slog.NewJSONHandler(e.logs, nil))
@@ -96,7 +93,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 		Logger:         logger,
 		Menus:          menu.NewService(writer, reader, e.cache),
 		Health:         health.NewServiceChecker(writer.Ping, reader.Ping, e.cache.Ping),
-		Auth:           auth.NewVerifier(testSecret),
+		Auth:           auth.NewVerifier(testSecret, testAudience),
 		Uploads:        uploads.NewPresigner(s3c, "garcon-uploads-test"),
 		UploadMaxBytes: 10 << 20,
 		Metrics:        e.metrics,

@@ -24,17 +24,36 @@ type MigrationResult struct {
 	Applied bool // false when the schema was already current
 }
 
+// MigrateOption adjusts Migrate.
+type MigrateOption func(*migrateOptions)
+
+type migrateOptions struct {
+	appRole string
+}
+
+// WithAppRole makes Migrate run EnsureAppRole for role after the schema
+// migrations (DB_APP_USER).
+func WithAppRole(role string) MigrateOption {
+	return func(o *migrateOptions) { o.appRole = role }
+}
+
 // Migrate applies every embedded migration that the database at connString
-// (the writer) does not have yet.
+// (the writer, as the master user) does not have yet, then, with
+// WithAppRole, creates and grants the application role.
 //
 // golang-migrate holds a PostgreSQL advisory lock (pg_advisory_lock, keyed on
 // database, schema and migrations table) for the whole run, so several tasks
 // starting at once apply each migration exactly once: the others wait for the
 // lock and then find nothing left to do. The lock wait is bounded by lockWait.
-func Migrate(ctx context.Context, connString string, lockWait time.Duration) (MigrationResult, error) {
+func Migrate(ctx context.Context, connString string, lockWait time.Duration, opts ...MigrateOption) (MigrationResult, error) {
+	var o migrateOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	connCfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		return MigrationResult{}, errors.New("migrate: invalid PostgreSQL connection settings")
+		// pgx masks the password in its message (pinned by a test).
+		return MigrationResult{}, fmt.Errorf("migrate: invalid PostgreSQL connection settings: %w", err)
 	}
 	setMinTLS(connCfg.TLSConfig)
 	// golang-migrate takes its advisory lock with a plain, unbounded
@@ -55,10 +74,10 @@ func Migrate(ctx context.Context, connString string, lockWait time.Duration) (Mi
 	if err := db.PingContext(pingCtx); err != nil {
 		return MigrationResult{}, fmt.Errorf("migrate: connect to writer: %w", err)
 	}
-	return migrateDB(ctx, db, lockWait)
+	return migrateDB(ctx, db, lockWait, o)
 }
 
-func migrateDB(ctx context.Context, db *sql.DB, lockWait time.Duration) (MigrationResult, error) {
+func migrateDB(ctx context.Context, db *sql.DB, lockWait time.Duration, o migrateOptions) (MigrationResult, error) {
 	src, err := iofs.New(migrations.FS, ".")
 	if err != nil {
 		return MigrationResult{}, fmt.Errorf("migrate: embedded migrations: %w", err)
@@ -107,6 +126,11 @@ func migrateDB(ctx context.Context, db *sql.DB, lockWait time.Duration) (Migrati
 		return res, fmt.Errorf("migrate: read version: %w", err)
 	}
 	res.Version = to
+	if o.appRole != "" {
+		if err := EnsureAppRole(ctx, db, o.appRole); err != nil {
+			return res, fmt.Errorf("migrate: %w", err)
+		}
+	}
 	return res, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -32,10 +33,21 @@ var (
 	ReaderPoolOptions = PoolOptions{MaxConns: 16, MinConns: 2}
 )
 
-// ConnString builds a libpq-style URL for one host of the database config.
+// ConnString builds a libpq-style URL for one host of the database config
+// with the master credentials of DB_CREDENTIALS: the migrations use it.
 // Credentials are URL-escaped, so any character in the RDS-generated
 // password is safe.
 func ConnString(db config.Database, host string) string {
+	return connString(db, host, url.UserPassword(db.User, db.Password.Reveal()))
+}
+
+// servingConnString is the URL of a serving pool: the serving user and no
+// password at all (the CredentialSource supplies one per connection).
+func servingConnString(db config.Database, host string) string {
+	return connString(db, host, url.User(db.ServingUser()))
+}
+
+func connString(db config.Database, host string, user *url.Userinfo) string {
 	q := url.Values{}
 	q.Set("sslmode", db.SSLMode)
 	if db.SSLMode == "verify-ca" || db.SSLMode == "verify-full" {
@@ -45,7 +57,7 @@ func ConnString(db config.Database, host string) string {
 	q.Set("connect_timeout", "5")
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.UserPassword(db.User, db.Password.Reveal()),
+		User:     user,
 		Host:     net.JoinHostPort(host, strconv.Itoa(db.Port)),
 		Path:     "/" + db.Name,
 		RawQuery: q.Encode(),
@@ -71,8 +83,10 @@ func CheckRootCert(db config.Database) error {
 func NewPoolConfig(connString string, opts PoolOptions) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
-		// The error may contain the connection string (and so the password).
-		return nil, errors.New("invalid PostgreSQL connection settings")
+		// pgx's own message says what is wrong (e.g. "unable to read CA
+		// file"); it quotes the connection string with the password masked
+		// (pgconn's redaction, pinned by a test).
+		return nil, fmt.Errorf("invalid PostgreSQL connection settings: %w", err)
 	}
 	cfg.MaxConns = opts.MaxConns
 	cfg.MinConns = opts.MinConns
@@ -103,21 +117,41 @@ type Pools struct {
 	Reader *pgxpool.Pool
 }
 
-// Open creates both pools. It does not wait for the database: pgxpool
-// connects lazily, and the service must start (and answer /livez) even while
-// the database is failing over.
-func Open(ctx context.Context, db config.Database) (*Pools, error) {
+// UseCredentials makes every new connection of the pool ask creds for its
+// password (pgx's BeforeConnect hook gets a copy of the connection config
+// per connection attempt, so nothing is cached).
+func UseCredentials(cfg *pgxpool.Config, creds CredentialSource) {
+	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+		pw, err := creds.Password(ctx, cc.Host, cc.Port, cc.User)
+		if err != nil {
+			if !errors.Is(err, ErrCredentials) {
+				err = fmt.Errorf("%w: %w", ErrCredentials, err)
+			}
+			return err
+		}
+		cc.Password = pw
+		return nil
+	}
+}
+
+// Open creates both pools; they log in as db.ServingUser() with the password
+// creds gives each new connection. It does not wait for the database:
+// pgxpool connects lazily, and the service must start (and answer /livez)
+// even while the database is failing over.
+func Open(ctx context.Context, db config.Database, creds CredentialSource) (*Pools, error) {
 	if err := CheckRootCert(db); err != nil {
 		return nil, err
 	}
-	wcfg, err := NewPoolConfig(ConnString(db, db.WriterHost), WriterPoolOptions)
+	wcfg, err := NewPoolConfig(servingConnString(db, db.WriterHost), WriterPoolOptions)
 	if err != nil {
 		return nil, fmt.Errorf("writer pool: %w", err)
 	}
-	rcfg, err := NewPoolConfig(ConnString(db, db.ReaderHost), ReaderPoolOptions)
+	rcfg, err := NewPoolConfig(servingConnString(db, db.ReaderHost), ReaderPoolOptions)
 	if err != nil {
 		return nil, fmt.Errorf("reader pool: %w", err)
 	}
+	UseCredentials(wcfg, creds)
+	UseCredentials(rcfg, creds)
 	writer, err := pgxpool.NewWithConfig(ctx, wcfg)
 	if err != nil {
 		return nil, fmt.Errorf("writer pool: %w", err)
@@ -156,9 +190,11 @@ func IsUnavailable(err error) bool {
 		netErr  net.Error
 	)
 	return errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, ErrCredentials) ||
 		errors.As(err, &connErr) ||
 		errors.As(err, &netErr) ||
 		pgconn.Timeout(err) ||
 		pgconn.SafeToRetry(err) ||
+		IsConnectionLost(err) ||
 		IsReadOnlyError(err)
 }

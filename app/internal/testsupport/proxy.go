@@ -14,17 +14,22 @@ import (
 // refused or reset connection. Restore heals the partition and the held
 // bytes flow again, as TCP retransmission would deliver them.
 //
+// Stop and Start simulate a stopped server instead: connections are
+// refused (and open ones reset) until Start listens again on the same port.
+//
 // It lets a test make PostgreSQL or Redis "unreachable" for one client
 // without touching the server that other tests share.
 type Proxy struct {
-	ln     net.Listener
+	addr   string
 	target string
 
-	mu     sync.Mutex
-	open   chan struct{} // closed while traffic flows
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	ln      net.Listener
+	stopped bool
+	open    chan struct{} // closed while traffic flows
+	conns   map[net.Conn]struct{}
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // NewProxy listens on 127.0.0.1:0 and forwards to target; it is closed at
@@ -35,16 +40,58 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatalf("proxy listen: %v", err)
 	}
-	p := &Proxy{ln: ln, target: target, open: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, addr: ln.Addr().String(), target: target, open: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	close(p.open)
 	p.wg.Add(1)
-	go p.accept()
+	go p.accept(ln)
 	t.Cleanup(p.Close)
 	return p
 }
 
+// NewStoppedProxy reserves a loopback port for target without listening on
+// it yet: connections are refused until Start, like a server that is down.
+func NewStoppedProxy(t testing.TB, target string) *Proxy {
+	t.Helper()
+	p := NewProxy(t, target)
+	p.Stop()
+	return p
+}
+
 // Addr is the proxy's host:port.
-func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.addr }
+
+// Stop closes the listener (new connections are refused) and every open
+// connection, as a stopped server would. Idempotent.
+func (p *Proxy) Stop() {
+	p.mu.Lock()
+	if p.stopped || p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.stopped = true
+	_ = p.ln.Close()
+	for c := range p.conns {
+		_ = c.Close()
+	}
+	p.mu.Unlock()
+}
+
+// Start listens again on the proxy's address after Stop.
+func (p *Proxy) Start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped || p.closed {
+		return nil
+	}
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", p.addr)
+	if err != nil {
+		return err
+	}
+	p.ln, p.stopped = ln, false
+	p.wg.Add(1)
+	go p.accept(ln)
+	return nil
+}
 
 // Cut stops forwarding (idempotent).
 func (p *Proxy) Cut() {
@@ -109,10 +156,10 @@ func (p *Proxy) untrack(c net.Conn) {
 	_ = c.Close()
 }
 
-func (p *Proxy) accept() {
+func (p *Proxy) accept(ln net.Listener) {
 	defer p.wg.Done()
 	for {
-		client, err := p.ln.Accept()
+		client, err := ln.Accept()
 		if err != nil {
 			return
 		}
