@@ -14,7 +14,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 GOLANGCI_LINT_VERSION := v2.15.0
 GO_MODULES := . app
 
-.PHONY: help deps services synth test lint fmt-check vet bench ls clean
+.PHONY: help deps services synth test lint fmt-check vet bench ls clean environments
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ deps: node_modules/.package-lock.json ## Install the pinned Node.js and CDK CLI 
 synth: deps ## Synthesize every environment offline into cdk.out (validation and cdk-nag findings fail it)
 	node --version
 	cdk synth '**' --strict --quiet
+
+environments: ## Print the environments as JSON (what the CI workflows build their jobs from; BRANCH=<b> to filter)
+	@go run ./tools/environments $(if $(BRANCH),-branch "$(BRANCH)")
 
 ls: deps ## List the stacks of every environment
 	cdk ls

@@ -6,7 +6,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -20,8 +19,8 @@ func main() {
 	defer jsii.Close()
 
 	app := awscdk.NewApp(nil)
-	envs := config.ApplyAccountOverrides(config.All(), contextString(app))
-	if err := config.ValidateAll(envs); err != nil {
+	envs, err := config.Resolve(config.All(), contextString(app))
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "invalid configuration, nothing synthesized:\n%v\n", err)
 		jsii.Close()
 		os.Exit(1)
@@ -55,15 +54,10 @@ func build(app awscdk.App, envs []config.Environment) (err error) {
 // contextString looks up a CDK context value (`-c key=value`) as a string.
 func contextString(app awscdk.App) func(key string) (string, bool) {
 	return func(key string) (string, bool) {
-		switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
-		case nil:
+		v := app.Node().TryGetContext(jsii.String(key))
+		if v == nil {
 			return "", false
-		case string:
-			return v, true
-		case float64: // a numeric value in cdk.json or cdk.context.json
-			return strconv.FormatFloat(v, 'f', -1, 64), true
-		default:
-			return fmt.Sprint(v), true
 		}
+		return config.ContextValue(v), true
 	}
 }

@@ -358,58 +358,28 @@ func (e Environment) validateUsage(p *problems) {
 	}
 }
 
-// ValidateAll validates every environment and the rules between them (unique names,
-// stage names, API hosts and vault names; one owner for each parent zone), returning all
-// problems joined.
-func ValidateAll(envs []Environment) error {
-	var errs []error
-	if len(envs) == 0 {
-		errs = append(errs, errors.New("config: no environments defined; allowed: at least one"))
+// Resolve applies the command line's account overrides (lookup answers CDK context
+// keys) to envs and validates the result: nothing is built from a configuration with a
+// problem.
+func Resolve(envs []Environment, lookup func(key string) (string, bool)) ([]Environment, error) {
+	envs = ApplyAccountOverrides(envs, lookup)
+	if err := ValidateAll(envs); err != nil {
+		return nil, err
 	}
-	names, stages, domains, vaults := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, e := range envs {
-		errs = append(errs, e.Validate())
-		if names[e.Name] {
-			errs = append(errs, fmt.Errorf("%s: Name: defined twice; allowed: unique environment names", e.Name))
-		}
-		if stages[e.StageName] {
-			errs = append(errs, fmt.Errorf("%s: StageName: %q is used by another environment; allowed: unique stage names", e.Name, e.StageName))
-		}
-		if domains[e.APIDomain()] {
-			errs = append(errs, fmt.Errorf("%s: DNS.APIHost: %q is used by another environment; allowed: a unique API host name", e.Name, e.APIDomain()))
-		}
-		if vaults[e.Backup.DRVaultName] {
-			errs = append(errs, fmt.Errorf("%s: Backup.DRVaultName: %q is used by another environment; allowed: a unique vault name", e.Name, e.Backup.DRVaultName))
-		}
-		names[e.Name], stages[e.StageName], domains[e.APIDomain()], vaults[e.Backup.DRVaultName] = true, true, true, true
-	}
-	errs = append(errs, validateZoneOwners(envs)...)
-	return errors.Join(errs...)
+	return envs, nil
 }
 
-// validateZoneOwners checks that environments naming the same parent zone agree on its id
-// and owner account, and that each delegation role is one environment's.
-func validateZoneOwners(envs []Environment) []error {
-	var errs []error
-	first := map[string]Environment{}
-	roles := map[string]string{}
-	for _, e := range envs {
-		d := e.DNS
-		if f, ok := first[d.ZoneName]; !ok {
-			first[d.ZoneName] = e
-		} else if f.DNS.HostedZoneID != d.HostedZoneID || f.DNS.ZoneAccount != d.ZoneAccount {
-			errs = append(errs, fmt.Errorf("%s: DNS: zone %s is %s in account %s here but %s in account %s in %s; allowed: one id and one owner account per zone",
-				e.Name, d.ZoneName, d.HostedZoneID, d.ZoneAccount, f.DNS.HostedZoneID, f.DNS.ZoneAccount, f.Name))
-		}
-		if d.Delegation == nil {
-			continue
-		}
-		if other, ok := roles[d.Delegation.RoleName]; ok {
-			errs = append(errs, fmt.Errorf("%s: DNS.Delegation.RoleName: %q is %s's; allowed: a role per environment, so each may write only its own names", e.Name, d.Delegation.RoleName, other))
-		}
-		roles[d.Delegation.RoleName] = e.Name
+// ContextValue renders a CDK context value as the string an override expects: context
+// given with -c is a string, a number in cdk.json or cdk.context.json is a float64.
+func ContextValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return fmt.Sprint(v)
 	}
-	return errs
 }
 
 // ZoneAccountContextKey is the CDK context key (-c dns.account=…) that overrides

@@ -41,7 +41,16 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 	}{
 		{"name", config.Staging, func(e *config.Environment) { e.Name = "Staging!" }, []string{"Staging!: Name:", "lower-case"}},
 		{"protection", config.Staging, func(e *config.Environment) { e.Protection = "prod" }, []string{"staging: Protection:", `"prod" is not a protection tier`, "config.Protected", "config.Disposable"}},
-		{"protected staging-sized", config.Staging, func(e *config.Environment) { e.Protection = config.Protected; e.Database.MultiAZ = true; e.Database.BackupRetentionDays = 30; e.Backup.RetentionDays = 30; e.Cache.Replicas = 1; e.Service.MinTasks = 2; e.AvailabilityZones = []string{"eu-west-3a", "eu-west-3b", "eu-west-3c"}; e.Network.NatGateways = 2 }, []string{"staging: Network.NatGateways:", "protected environment"}},
+		{"protected staging-sized", config.Staging, func(e *config.Environment) {
+			e.Protection = config.Protected
+			e.Database.MultiAZ = true
+			e.Database.BackupRetentionDays = 30
+			e.Backup.RetentionDays = 30
+			e.Cache.Replicas = 1
+			e.Service.MinTasks = 2
+			e.AvailabilityZones = []string{"eu-west-3a", "eu-west-3b", "eu-west-3c"}
+			e.Network.NatGateways = 2
+		}, []string{"staging: Network.NatGateways:", "protected environment"}},
 		{"stage name", config.Staging, func(e *config.Environment) { e.StageName = "staging" }, []string{"staging: StageName:", "upper-case"}},
 		{"account letters", config.Staging, func(e *config.Environment) { e.Account = "12345678901a" }, []string{"staging: Account:", "exactly 12 digits", "-c staging.account="}},
 		{"account short", config.Production, func(e *config.Environment) { e.Account = "1234" }, []string{"production: Account:", "exactly 12 digits"}},
@@ -134,6 +143,19 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 	}
 }
 
+// A name decides nothing: an environment called production-us that is disposable is not
+// protected, and none of the protected tier's rules apply to it.
+func TestProtectionIsTheTierNotTheName(t *testing.T) {
+	lookalike := config.Staging()
+	lookalike.Name, lookalike.StageName = "production-us", "ProductionUs"
+	assert.False(t, lookalike.IsProtected())
+	assert.NoError(t, lookalike.Validate(), "staging's single-AZ sizing is fine for a disposable environment, whatever its name")
+	lookalike.Protection = config.Protected
+	require.Error(t, lookalike.Validate())
+	assert.Contains(t, lookalike.Validate().Error(), "production-us: Database.MultiAZ: false is not allowed in a protected environment")
+	assert.True(t, config.Production().IsProtected())
+}
+
 func TestValidateReportsAllProblemsAtOnce(t *testing.T) {
 	env := config.Production()
 	env.Account = "abc"
@@ -152,12 +174,52 @@ func TestValidateAllRejectsDuplicates(t *testing.T) {
 	a, b := config.Staging(), config.Staging()
 	err := config.ValidateAll([]config.Environment{a, b})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "staging: Name: defined twice")
-	assert.Contains(t, err.Error(), `staging: StageName: "Staging" is used by another environment`)
-	assert.Contains(t, err.Error(), `staging: DNS.APIHost: "staging-api.garcon.app" is used by another environment`)
-	assert.Contains(t, err.Error(), `staging: Backup.DRVaultName: "garcon-staging-dr" is used by another environment`)
-
+	for _, want := range []string{
+		`staging: Name: "staging" is staging's too; allowed: an environment name of its own`,
+		`staging: StageName: "Staging" is staging's too`,
+		`staging: DNS.APIHost/DNS.StaticHost: "staging-api.garcon.app" is staging's too`,
+		`staging: DNS.APIHost/DNS.StaticHost: "staging-static.garcon.app" is staging's too`,
+		`staging: GitHub.Branch: "develop" is staging's too`,
+		`staging: Backup.DRVaultName: "garcon-staging-dr" is staging's too`,
+		`staging: Network.VpcCidr: 10.10.0.0/16 overlaps staging's 10.10.0.0/16 in account 111111111111`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
 	require.ErrorContains(t, config.ValidateAll(nil), "no environments defined")
+}
+
+// dev is a third environment in staging's account: distinct everything, another region.
+func dev() config.Environment {
+	d := config.Staging()
+	d.Name, d.StageName, d.GitHub.Branch = "dev", "Dev", "dev"
+	d.DNS.APIHost, d.DNS.StaticHost = "dev-api", "dev-static"
+	d.DNS.Delegation = &config.DNSDelegation{RoleName: "garcon-dns-delegation-dev"}
+	d.Backup.DRVaultName = "garcon-dev-dr"
+	d.Network.VpcCidr = "10.30.0.0/16"
+	d.Region, d.DRRegion, d.AvailabilityZones = "eu-central-1", "eu-west-3", []string{"eu-central-1a", "eu-central-1b"}
+	return d
+}
+
+func TestValidateAllAcceptsAThirdEnvironmentInAnAccountAlreadyUsed(t *testing.T) {
+	require.NoError(t, config.ValidateAll(append(config.All(), dev())))
+}
+
+func TestValidateAllRejectsClashesWithinAnAccount(t *testing.T) {
+	d := dev()
+	d.Network.VpcCidr = "10.10.128.0/17" // inside staging's 10.10.0.0/16
+	d.Region, d.AvailabilityZones = "eu-west-3", []string{"eu-west-3a", "eu-west-3c"}
+	d.DNS.StaticHost = "staging-api" // staging's API host
+	err := config.ValidateAll(append(config.All(), d))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "dev: Network.VpcCidr: 10.10.128.0/17 overlaps staging's 10.10.0.0/16 in account 111111111111")
+	assert.Contains(t, err.Error(), "dev: AvailabilityZones: eu-west-3a,eu-west-3c differs from staging's eu-west-3a,eu-west-3b in the same account and region")
+	assert.Contains(t, err.Error(), `dev: DNS.APIHost/DNS.StaticHost: "staging-api.garcon.app" is staging's too`)
+
+	other := dev()
+	other.Account = "333333333333"
+	other.DNS.Delegation = &config.DNSDelegation{RoleName: "garcon-dns-delegation-dev"}
+	other.Network.VpcCidr = config.Staging().Network.VpcCidr
+	require.NoError(t, config.ValidateAll(append(config.All(), other)), "the same block in another account is fine")
 }
 
 func TestValidateAllGivesEachZoneOneOwner(t *testing.T) {
@@ -167,9 +229,9 @@ func TestValidateAllGivesEachZoneOneOwner(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "production: DNS: zone garcon.app is Z04417162GARCONAPP0001 in account 222222222222 here but Z04417162GARCONAPP0001 in account 333333333333 in staging; allowed: one id and one owner account per zone")
 
-	dev := config.Staging()
-	dev.Name, dev.StageName, dev.DNS.APIHost, dev.DNS.StaticHost, dev.Backup.DRVaultName = "dev", "Dev", "dev-api", "dev-static", "garcon-dev-dr"
-	err = config.ValidateAll([]config.Environment{config.Staging(), dev})
+	second := dev()
+	second.DNS.Delegation.RoleName = "garcon-dns-delegation-staging"
+	err = config.ValidateAll([]config.Environment{config.Staging(), second})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `dev: DNS.Delegation.RoleName: "garcon-dns-delegation-staging" is staging's; allowed: a role per environment`)
 }

@@ -19,14 +19,16 @@ type CICDStack struct {
 	Access *cicd.GitHubAccess
 }
 
-// NewCICDStack creates the CI access of env.
-func NewCICDStack(scope constructs.Construct, id string, env config.Environment) *CICDStack {
+// NewCICDStack creates the CI access of env. importProvider is true when another
+// environment of the same account creates the account's GitHub OIDC provider.
+func NewCICDStack(scope constructs.Construct, id string, env config.Environment, importProvider bool) *CICDStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), stackProps(env, "GitHub Actions OIDC provider and CI roles"))
 	access := cicd.New(stack, "GitHub", &cicd.Props{
 		Repository:        env.GitHub.Repository,
 		DeployEnvironment: env.Name,
 		Regions:           uniqueRegions(env.Region, env.DRRegion, EdgeRegion),
 		StackNamePrefix:   env.StageName + "-",
+		ImportProvider:    importProvider,
 	})
 	output(stack, "DeployRoleArn", *access.DeployRole.RoleArn(), "AWS_DEPLOY_ROLE_ARN of the GitHub environment "+env.Name)
 	output(stack, "DiffRoleArn", *access.DiffRole.RoleArn(), "Repository variable AWS_DIFF_ROLE_ARN_"+strings.ToUpper(env.Name)+" for pull-request diffs")

@@ -45,8 +45,8 @@ type DataStack struct {
 	Alarms []awscloudwatch.Alarm
 }
 
-// NewDataStack creates the data stack of env in vpc.
-func NewDataStack(scope constructs.Construct, id string, env config.Environment, vpc awsec2.IVpc) *DataStack {
+// NewDataStack creates the data stack of env in vpc; its signals register with monitoring.
+func NewDataStack(scope constructs.Construct, id string, env config.Environment, vpc awsec2.IVpc, monitoring *observability.Monitoring) *DataStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), stackProps(env, "PostgreSQL, Redis, uploads bucket, secrets and backups"))
 	removal := removalPolicy(env)
 
@@ -66,7 +66,7 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 		BackupRetentionDays:    env.Database.BackupRetentionDays,
 		EncryptionKey:          key,
 		LogRetention:           retentionDays(env.Logs.RetentionDays),
-		Protected:              env.IsProtected(),
+		Disposable:             !env.IsProtected(),
 	})
 	redis := cache.New(stack, "Cache", &cache.Props{
 		Vpc:                   vpc,
@@ -100,17 +100,17 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{
 		Emails: env.Alarms.Emails, AlarmNamePrefix: alarmNamePrefix(env), RemovalPolicy: removal,
 	})
-	notify := observability.Alarms{Topic: topic.Topic}
-	alarms := notify.DatabaseAlarms(stack, observability.DatabaseProps{
+	monitoring.NotifyIn(topic.Topic)
+	monitoring.MonitorDatabase(stack, observability.DatabaseProps{
 		Instance: db.Instance, Replicas: db.Replicas,
 		MaxConnections: env.Alarms.DatabaseConnections, FreeStorageGiB: env.Alarms.DatabaseFreeStorageGiB,
 	})
-	alarms = append(alarms, notify.CacheAlarms(stack, observability.CacheProps{
+	monitoring.MonitorCache(stack, observability.CacheProps{
 		ReplicationGroupID: redis.ReplicationGroup.Ref(), Nodes: 1 + env.Cache.Replicas, MaxConnections: env.Alarms.CacheConnections,
-	})...)
+	})
 	watchProducers(stack, awscdk.Stack_Of(vpc))
 	return &DataStack{Stack: stack, Key: key, Database: db, Cache: redis, Storage: buckets, Secrets: appSecrets, Backup: plan,
-		AlarmTopic: topic, Alarms: alarms}
+		AlarmTopic: topic, Alarms: monitoring.AlarmsOf(stack)}
 }
 
 // allowLogsToUse lets CloudWatch Logs of this account and region encrypt log groups with

@@ -43,7 +43,7 @@ type EdgeStack struct {
 
 // NewEdgeStack creates the edge stack of env in us-east-1; its DNS records go into
 // dnsStack's static zone, or the parent zone when dnsStack is nil.
-func NewEdgeStack(scope constructs.Construct, id string, env config.Environment, dnsStack *DNSStack) *EdgeStack {
+func NewEdgeStack(scope constructs.Construct, id string, env config.Environment, dnsStack *DNSStack, monitoring *observability.Monitoring) *EdgeStack {
 	props := stackProps(env, "CloudFront static assets, certificate and WAF")
 	props.Env = &awscdk.Environment{Account: jsii.String(env.Account), Region: jsii.String(EdgeRegion)}
 	stack := awscdk.NewStack(scope, jsii.String(id), props)
@@ -73,18 +73,15 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment,
 	topic := observability.NewAlarmTopic(stack, "AlarmTopic", &observability.TopicProps{
 		Emails: env.Alarms.Emails, AlarmNamePrefix: alarmNamePrefix(env), RemovalPolicy: removalPolicy(env),
 	})
-	notify := observability.Alarms{Topic: topic.Topic}
-	probe := notify.NewHealthProbe(stack, "ApiProbe", env.APIDomain(), "/health")
-	alarms := []awscloudwatch.Alarm{
-		notify.CloudFront5xxAlarm(stack, assets.Distribution.DistributionId(), env.Alarms.HTTP5xxPercent),
-		notify.WafBlockedAlarm(stack, "WafBlockedSpike", acl.ACLMetric, nil, env.Alarms.WafBlockedPer5Minutes),
-		probe.Alarm,
-	}
+	monitoring.NotifyIn(topic.Topic)
+	probe := monitoring.NewHealthProbe(stack, "ApiProbe", env.APIDomain(), "/health")
+	monitoring.MonitorCDN(stack, assets.Distribution.DistributionId(), env.Alarms.HTTP5xxPercent)
+	monitoring.WafBlocked(stack, "WafBlockedSpike", acl.ACLMetric, nil, env.Alarms.WafBlockedPer5Minutes)
 
 	watchProducers(stack, dnsStackOf(dnsStack))
 	output(stack, "AssetsBucketName", *assets.Assets.BucketName(), "Bucket the front-end pipeline uploads static assets to")
 	output(stack, "DistributionId", *assets.Distribution.DistributionId(), "CloudFront distribution to invalidate after an upload")
 	output(stack, "DistributionDomainName", *assets.Distribution.DistributionDomainName(), "CloudFront domain of the distribution")
 	output(stack, "StaticUrl", "https://"+assets.DomainName, "Public URL of the static assets")
-	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl, Alarms: alarms, Probe: probe}
+	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl, Alarms: monitoring.AlarmsOf(stack), Probe: probe}
 }

@@ -30,6 +30,8 @@ type Environment struct {
 	Edge *EdgeStack
 	// CICD holds the GitHub OIDC provider and the CI roles.
 	CICD *CICDStack
+	// Monitoring holds every alarm of the environment and drew its dashboard.
+	Monitoring *observability.Monitoring
 	// DNS holds the environment's delegated zones; nil for an environment in the parent
 	// zone's account, whose records go into the parent zone.
 	DNS *DNSStack
@@ -60,6 +62,10 @@ func (a *App) Stages() []awscdk.Stage {
 type Options struct {
 	// AppDir is the API's Docker build context (the repository's app/ directory).
 	AppDir string
+
+	// importProvider is set by Build for an environment whose account's GitHub OIDC
+	// provider is created by an earlier environment.
+	importProvider bool
 }
 
 // Build adds one stage per environment to app, and the DnsZone stage when an environment
@@ -67,28 +73,41 @@ type Options struct {
 // before anything else is added to app, because it seeds the availability-zone context
 // that keeps synthesis free of lookups.
 func Build(app awscdk.App, envs []config.Environment, opts Options) *App {
-	for _, env := range envs {
-		// Some L2 constructs ask the stack for its AZs even when the VPC is given them;
-		// answering from config avoids a context lookup (a second synth run that fails
-		// without credentials).
-		key := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.Region)
-		app.Node().SetContext(jsii.String(key), env.AvailabilityZones)
-		// The DR and edge regions' stacks hold no VPC, but answer for them too rather than
-		// let any construct trigger a lookup.
-		for _, region := range []string{env.DRRegion, EdgeRegion} {
-			if region == env.Region {
-				continue
-			}
-			other := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, region)
-			app.Node().SetContext(jsii.String(other), []string{region + "a", region + "b", region + "c"})
-		}
-	}
+	seedAvailabilityZones(app, envs)
 	out := &App{}
+	providers := map[string]bool{} // accounts whose GitHub OIDC provider an earlier environment creates
 	for _, env := range envs {
+		opts.importProvider = providers[env.Account]
+		providers[env.Account] = true
 		out.Environments = append(out.Environments, NewEnvironment(app, env, opts))
 	}
 	out.DNSZone = NewDNSZoneStage(app, envs)
 	return out
+}
+
+// seedAvailabilityZones answers, from config, the availability-zone lookups some L2
+// constructs make even when the VPC is given its zones: a lookup would mean a second
+// synthesis run that fails without credentials. Keys are per account and region, so
+// environments sharing both must agree (config.ValidateAll checks it); the DR and edge
+// regions' stacks hold no VPC and get a placeholder only where no environment's primary
+// region already answers for that account and region.
+func seedAvailabilityZones(app awscdk.App, envs []config.Environment) {
+	key := func(account, region string) string {
+		return fmt.Sprintf("availability-zones:account=%s:region=%s", account, region)
+	}
+	primary := map[string]bool{}
+	for _, env := range envs {
+		k := key(env.Account, env.Region)
+		primary[k] = true
+		app.Node().SetContext(jsii.String(k), env.AvailabilityZones)
+	}
+	for _, env := range envs {
+		for _, region := range []string{env.DRRegion, EdgeRegion} {
+			if k := key(env.Account, region); !primary[k] {
+				app.Node().SetContext(jsii.String(k), []string{region + "a", region + "b", region + "c"})
+			}
+		}
+	}
 }
 
 // NewEnvironment creates the stage of one environment with all of its stacks.
@@ -101,19 +120,23 @@ func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Envir
 		Retention: retentionDays(env.Logs.RetentionDays), RemovalPolicy: removalPolicy(env),
 	}, nil)
 
+	monitoring := observability.NewMonitoring(env.Name)
 	network := NewNetworkStack(stage, "Network", env)
 	backupStack := NewBackupStack(stage, "Backup", env)
-	data := NewDataStack(stage, "Data", env, network.Vpc)
+	data := NewDataStack(stage, "Data", env, network.Vpc, monitoring)
 	// The plan copies into the DR vault by name: the vault must exist first.
 	data.AddStackDependency(backupStack.Stack, jsii.String("backup copies go to the DR vault"))
 	var dnsStack *DNSStack
 	if env.DelegatesDNS() {
 		dnsStack = NewDNSStack(stage, "Dns", env)
 	}
-	svc := NewServiceStack(stage, "Service", env, opts.AppDir, network, data, dnsStack)
-	edgeStack := NewEdgeStack(stage, "Edge", env, dnsStack)
-	ci := NewCICDStack(stage, "CICD", env)
-	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack, CICD: ci, DNS: dnsStack}
+	edgeStack := NewEdgeStack(stage, "Edge", env, dnsStack, monitoring)
+	svc := NewServiceStack(stage, "Service", env, opts.AppDir, network, data, dnsStack, edgeStack, monitoring)
+	// With a shared account, the environment that creates the provider deploys its CICD
+	// stack first (stages cannot depend on each other; README, "Deploying").
+	ci := NewCICDStack(stage, "CICD", env, opts.importProvider)
+	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack, CICD: ci, DNS: dnsStack,
+		Monitoring: monitoring}
 }
 
 // tagEnvironment tags every taggable resource of the stage so cost reports split by

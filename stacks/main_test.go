@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -73,10 +74,24 @@ func forEachEnv(t *testing.T, f func(t *testing.T, env *stacks.Environment)) {
 // templateOf returns the assertions template of a synthesized stack. The stage is already
 // synthesized, so this reads the cached assembly.
 func templateOf(stack awscdk.Stack) assertions.Template {
-	return assertions.Template_FromStack(stack, &assertions.TemplateParsingOptions{
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	path := *stack.Node().Path()
+	if tpl, ok := templates[path]; ok {
+		return tpl
+	}
+	// Parsed once per stack: every test reads the same synthesized assembly.
+	tpl := assertions.Template_FromStack(stack, &assertions.TemplateParsingOptions{
 		SkipCyclicalDependenciesCheck: jsii.Bool(true),
 	})
+	templates[path] = tpl
+	return tpl
 }
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]assertions.Template{}
+)
 
 // allStacks lists every stack of every stage (the environments' and the DNS zone's).
 func allStacks() []awscdk.Stack {

@@ -39,7 +39,10 @@ type ServiceStack struct {
 
 // NewServiceStack creates the API of env from the image in appDir, wired to net and data;
 // its DNS records go into dnsStack's API zone, or the parent zone when dnsStack is nil.
-func NewServiceStack(scope constructs.Construct, id string, env config.Environment, appDir string, net *NetworkStack, data *DataStack, dnsStack *DNSStack) *ServiceStack {
+//
+// The dashboard graphs the Edge stack's distribution (a deploy-time reference to us-east-1).
+func NewServiceStack(scope constructs.Construct, id string, env config.Environment, appDir string, net *NetworkStack, data *DataStack,
+	dnsStack *DNSStack, edgeStack *EdgeStack, monitoring *observability.Monitoring) *ServiceStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), stackProps(env, "Fargate API, load balancer, WAF, DNS and auto scaling"))
 	var zone awsroute53.IHostedZone
 	if dnsStack != nil {
@@ -116,7 +119,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 			AppliesTo: &[]any{jsii.String("Resource::<StorageUploadsBDC5E374.Arn>/uploads/*")}},
 	}, jsii.Bool(true))
 
-	watchProducers(stack, net.Stack, data.Stack, dnsStackOf(dnsStack))
+	watchProducers(stack, net.Stack, data.Stack, dnsStackOf(dnsStack), edgeStack.Stack)
 
 	acl := waf.New(stack, "Waf", &waf.Props{
 		Scope:            waf.ScopeRegional,
@@ -130,32 +133,25 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	})
 	acl.Associate("LoadBalancerAssociation", api.LoadBalancer.LoadBalancerArn())
 
-	notify := observability.Alarms{Topic: data.AlarmTopic.Topic}
-	var alarms []awscloudwatch.Alarm
-	for _, deploymentAlarm := range api.DeploymentAlarms {
-		alarms = append(alarms, notify.Add(deploymentAlarm))
-	}
-	alarms = append(alarms, notify.APIAlarms(stack, observability.APIProps{
+	monitoring.MonitorAPI(stack, observability.APIProps{
 		LoadBalancer: api.LoadBalancer, TargetGroups: api.TargetGroups, Service: api.Service, Cluster: api.Cluster,
-		MinTasks: env.Service.MinTasks, P99LatencyMillis: env.Alarms.P99LatencyMillis, Percent5xx: env.Alarms.HTTP5xxPercent,
-	})...)
-	alarms = append(alarms, notify.WafBlockedAlarm(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes))
-	// Staging sees too little traffic for a learned band; silence there must not page.
+		DeploymentAlarms: api.DeploymentAlarms, MinTasks: env.Service.MinTasks, P99LatencyMillis: env.Alarms.P99LatencyMillis,
+	})
+	monitoring.WafBlocked(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes)
+	// A disposable environment sees too little traffic for a learned band; silence there
+	// must not page.
 	kpiMissing := awscloudwatch.TreatMissingData_NOT_BREACHING
 	if env.IsProtected() {
 		kpiMissing = awscloudwatch.TreatMissingData_BREACHING
 	}
-	alarms = append(alarms, notify.MenuViewsDropAlarm(stack, env.Name, kpiMissing))
-	dashboard := observability.NewDashboard(stack, "Dashboard", &observability.DashboardProps{
-		Environment: env.Name, LoadBalancer: api.LoadBalancer, TargetGroups: api.TargetGroups, Cluster: api.Cluster, Service: api.Service,
-		Database: db.Instance, Replicas: db.Replicas, CacheGroupID: redis.ReplicationGroup.Ref(), CacheNodes: 1 + env.Cache.Replicas,
-		Alarms: append(append([]awscloudwatch.Alarm{}, alarms...), data.Alarms...),
-	})
+	monitoring.MonitorKPIs(stack, kpiMissing)
+	// Last: every stack of the environment has registered its signals.
+	dashboard := monitoring.NewDashboard(stack, "Dashboard")
 
 	output(stack, "ApiUrl", "https://"+api.DomainName, "The API's public URL")
 	output(stack, "ClusterName", *api.Cluster.ClusterName(), "ECS cluster of the API")
 	output(stack, "ServiceName", *api.Service.ServiceName(), "ECS service of the API")
-	return &ServiceStack{Stack: stack, API: api, WebACL: acl, Alarms: alarms, Dashboard: dashboard}
+	return &ServiceStack{Stack: stack, API: api, WebACL: acl, Alarms: monitoring.AlarmsOf(stack), Dashboard: dashboard}
 }
 
 // allowUploads lets the task role sign presigned PUT URLs for keys under uploads/: a

@@ -5,6 +5,7 @@ package backup
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // VaultProps configures a Vault.
@@ -36,6 +39,9 @@ type Vault struct {
 
 // NewVault creates the vault and its key.
 func NewVault(scope constructs.Construct, id string, props *VaultProps) *Vault {
+	v := validation.For(scope, id)
+	v.Require(vaultName.MatchString(props.Name), "Name", fmt.Sprintf("%q; allowed: 2-50 letters, digits, '-', '_' or '.'", props.Name))
+	v.Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	removal := props.RemovalPolicy
 	if removal == "" {
@@ -89,10 +95,8 @@ type Plan struct {
 // NewPlan creates the primary vault, a daily rule with continuous backup and a copy to the
 // DR vault, and the selection of resources.
 func NewPlan(scope constructs.Construct, id string, props *PlanProps) *Plan {
+	props.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if props.RetentionDays < 1 || props.RetentionDays > 35 {
-		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("backup: RetentionDays is %d; allowed: 1 to 35", props.RetentionDays)))
-	}
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
@@ -155,4 +159,19 @@ func NewPlan(scope constructs.Construct, id string, props *PlanProps) *Plan {
 		DisableDefaultBackupPolicy: jsii.Bool(true), // the role above already has it
 	})
 	return &Plan{Construct: c, Plan: plan, Vault: vault, DRVault: drVault}
+}
+
+// vaultName is what AWS Backup accepts as a vault name.
+var vaultName = regexp.MustCompile(`^[a-zA-Z0-9_.-]{2,50}$`)
+
+func (p *PlanProps) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(p.Name != "", "Name", "is required; allowed: a plan name unique in the account and region")
+	v.Require(len(p.Resources) > 0, "Resources", "is empty; allowed: the resources to back up")
+	v.Require(p.RetentionDays >= 1 && p.RetentionDays <= 35, "RetentionDays", fmt.Sprintf("is %d; allowed: 1 to 35 (the continuous-backup maximum)", p.RetentionDays))
+	v.Require(p.EncryptionKey != nil, "EncryptionKey", "is required; allowed: the KMS key of the primary region's vault")
+	v.Require(vaultName.MatchString(p.DRVaultName), "DRVaultName", fmt.Sprintf("%q; allowed: the DR vault's name (2-50 letters, digits, '-', '_' or '.')", p.DRVaultName))
+	v.Require(p.DRRegion != "" && p.DRRegion != *awscdk.Stack_Of(scope).Region(), "DRRegion",
+		fmt.Sprintf("%q; allowed: a region other than the plan's own", p.DRRegion))
+	return v
 }

@@ -5,6 +5,7 @@ package cache
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // DefaultPort is the Redis port. Not 6379: scanners probe the default port first
@@ -70,11 +73,9 @@ func (c *Cache) Connections() awsec2.Connections { return c.connections }
 // New creates the replication group, its subnet group, security group, AUTH token and
 // slow-log group.
 func New(scope constructs.Construct, id string, props *Props) *Cache {
-	c := constructs.NewConstruct(scope, jsii.String(id))
 	p := props.withDefaults()
-	if err := p.validate(); err != nil {
-		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
-	}
+	p.validate(scope, id).Check()
+	c := constructs.NewConstruct(scope, jsii.String(id))
 
 	securityGroup := awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
@@ -177,16 +178,13 @@ func (p *Props) withDefaults() Props {
 	return out
 }
 
-func (p *Props) validate() error {
-	switch {
-	case p.Vpc == nil:
-		return fmt.Errorf("cache: Vpc is required")
-	case p.EncryptionKey == nil:
-		return fmt.Errorf("cache: EncryptionKey is required (data at rest is always encrypted with a customer-managed key)")
-	case p.Replicas < 0 || p.Replicas > 5:
-		return fmt.Errorf("cache: Replicas is %d; allowed: 0 to 5", p.Replicas)
-	case p.SnapshotRetentionDays < 0 || p.SnapshotRetentionDays > 35:
-		return fmt.Errorf("cache: SnapshotRetentionDays is %d; allowed: 0 to 35", p.SnapshotRetentionDays)
-	}
-	return nil
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(p.Vpc != nil, "Vpc", "is required; allowed: the environment's VPC (the cache goes into its isolated subnets)")
+	v.Require(p.EncryptionKey != nil, "EncryptionKey", "is required; allowed: a customer-managed KMS key (data at rest and the AUTH token are always encrypted)")
+	v.Require(strings.HasPrefix(p.NodeType, "cache."), "NodeType", fmt.Sprintf("%q; allowed: an ElastiCache node type such as cache.t4g.small", p.NodeType))
+	v.Require(p.Replicas >= 0 && p.Replicas <= 5, "Replicas", fmt.Sprintf("is %d; allowed: 0 to 5", p.Replicas))
+	v.Require(p.SnapshotRetentionDays >= 0 && p.SnapshotRetentionDays <= 35, "SnapshotRetentionDays", fmt.Sprintf("is %d; allowed: 0 to 35", p.SnapshotRetentionDays))
+	v.Require(p.LogRetention != "", "LogRetention", "is required; allowed: an awslogs.RetentionDays")
+	return v
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // GitHubIssuer is GitHub Actions' OIDC token issuer.
@@ -32,13 +34,18 @@ type Props struct {
 	Regions []string
 	// StackNamePrefix limits the diff role to the environment's stacks, e.g. "Staging-".
 	StackNamePrefix string
+	// ImportProvider uses the account's existing GitHub OIDC provider instead of creating
+	// it: an account has one provider per issuer, so when several environments share an
+	// account, one of them creates it and the others import it.
+	// Default: false (this construct creates the provider).
+	ImportProvider bool
 }
 
 // GitHubAccess is the OIDC provider and the roles GitHub Actions assumes.
 type GitHubAccess struct {
 	constructs.Construct
-	// Provider is the account's GitHub OIDC identity provider.
-	Provider awsiam.OidcProviderNative
+	// Provider is the account's GitHub OIDC identity provider (created or imported).
+	Provider awsiam.IOidcProvider
 	// DeployRole is assumed by deploy jobs of DeployEnvironment; it can only assume the CDK
 	// bootstrap roles (deploy, file/image publishing, lookup).
 	DeployRole awsiam.Role
@@ -52,15 +59,10 @@ type GitHubAccess struct {
 
 // New creates the provider and the two roles.
 func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
+	props.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if err := props.validate(); err != nil {
-		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
-	}
 	stack := awscdk.Stack_Of(c)
-	provider := awsiam.NewOidcProviderNative(c, jsii.String("GitHub"), &awsiam.OidcProviderNativeProps{
-		Url:       jsii.String("https://" + GitHubIssuer),
-		ClientIds: jsii.Strings("sts.amazonaws.com"),
-	})
+	provider := newProvider(c, stack, props.ImportProvider)
 	// Exact subjects only (StringEquals): no other repository, branch or environment,
 	// and no wildcard, can ever match.
 	principal := func(subject string) awsiam.IPrincipal {
@@ -118,17 +120,31 @@ func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
 	return &GitHubAccess{Construct: c, Provider: provider, DeployRole: deploy, DiffRole: diff}
 }
 
-func (p *Props) validate() error {
-	owner, name, ok := strings.Cut(p.Repository, "/")
-	switch {
-	case !ok || owner == "" || name == "" || strings.ContainsAny(p.Repository, "*?"):
-		return fmt.Errorf("cicd: Repository %q; allowed: \"owner/name\" without wildcards", p.Repository)
-	case p.DeployEnvironment == "" || strings.ContainsAny(p.DeployEnvironment, "*?:"):
-		return fmt.Errorf("cicd: DeployEnvironment %q; allowed: a GitHub environment name without wildcards", p.DeployEnvironment)
-	case p.StackNamePrefix == "" || strings.ContainsAny(p.StackNamePrefix, "*?"):
-		return fmt.Errorf("cicd: StackNamePrefix %q; allowed: the environment's stack-name prefix without wildcards", p.StackNamePrefix)
-	case len(p.Regions) == 0:
-		return fmt.Errorf("cicd: Regions is empty; allowed: the regions the environment deploys to")
+// newProvider creates the account's GitHub OIDC provider, or imports it by its ARN (which
+// IAM derives from the issuer) when another environment of the account creates it.
+func newProvider(c constructs.Construct, stack awscdk.Stack, imported bool) awsiam.IOidcProvider {
+	if imported {
+		arn := stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("oidc-provider"),
+			ResourceName: jsii.String(GitHubIssuer),
+		})
+		return awsiam.OidcProviderNative_FromOidcProviderArn(c, jsii.String("GitHub"), arn)
 	}
-	return nil
+	return awsiam.NewOidcProviderNative(c, jsii.String("GitHub"), &awsiam.OidcProviderNativeProps{
+		Url:       jsii.String("https://" + GitHubIssuer),
+		ClientIds: jsii.Strings("sts.amazonaws.com"),
+	})
+}
+
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	owner, name, ok := strings.Cut(p.Repository, "/")
+	v.Require(ok && owner != "" && name != "" && !strings.ContainsAny(p.Repository, "*?"), "Repository",
+		fmt.Sprintf("%q; allowed: \"owner/name\" without wildcards", p.Repository))
+	v.Require(p.DeployEnvironment != "" && !strings.ContainsAny(p.DeployEnvironment, "*?:"), "DeployEnvironment",
+		fmt.Sprintf("%q; allowed: a GitHub environment name without wildcards", p.DeployEnvironment))
+	v.Require(p.StackNamePrefix != "" && !strings.ContainsAny(p.StackNamePrefix, "*?"), "StackNamePrefix",
+		fmt.Sprintf("%q; allowed: the environment's stack-name prefix without wildcards", p.StackNamePrefix))
+	v.Require(len(p.Regions) > 0, "Regions", "is empty; allowed: the regions the environment deploys to")
+	return v
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // AppUser is the database user the API's connection pools log in as, with IAM database
@@ -51,10 +53,13 @@ type Props struct {
 	EncryptionKey awskms.IKey
 	// LogRetention is how long exported PostgreSQL logs are kept.
 	LogRetention awslogs.RetentionDays
-	// Protected turns on deletion protection, snapshot-on-delete and retained replicas:
-	// set it for production.
-	// Default: false (the database can be destroyed with its stack).
-	Protected bool
+	// Disposable lets the database be destroyed with its stack: no deletion protection, no
+	// final snapshot, automated backups and the master secret deleted with it. Set it for
+	// environments that are torn down on purpose.
+	// Default: false (protected: deletion protection, a snapshot when deleted, backups and
+	// the master secret kept — the safe choice for the most stateful construct, as in
+	// aws-rds).
+	Disposable bool
 	// DatabaseName is the database created on the instance.
 	// Default: "garcon".
 	DatabaseName string
@@ -105,11 +110,9 @@ func (d *Database) Connections() awsec2.Connections { return d.Instance.Connecti
 
 // New creates the database, its replicas and the rotation of its credentials.
 func New(scope constructs.Construct, id string, props *Props) *Database {
-	c := constructs.NewConstruct(scope, jsii.String(id))
 	p := props.withDefaults()
-	if err := p.validate(); err != nil {
-		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
-	}
+	p.validate(scope, id).Check()
+	c := constructs.NewConstruct(scope, jsii.String(id))
 
 	engine := awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{Version: p.EngineVersion})
 	parameters := awsrds.NewParameterGroup(c, jsii.String("Parameters"), &awsrds.ParameterGroupProps{
@@ -129,7 +132,7 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 	})
 	isolated := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 	removal := awscdk.RemovalPolicy_DESTROY
-	if p.Protected {
+	if !p.Disposable {
 		removal = awscdk.RemovalPolicy_SNAPSHOT
 	}
 
@@ -161,8 +164,8 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 		PreferredMaintenanceWindow: jsii.String("Sun:03:30-Sun:04:30"),
 		CopyTagsToSnapshot:         jsii.Bool(true),
 		// Keep automated backups after deletion so point-in-time restore still works.
-		DeleteAutomatedBackups: jsii.Bool(!p.Protected),
-		DeletionProtection:     jsii.Bool(p.Protected),
+		DeleteAutomatedBackups: jsii.Bool(p.Disposable),
+		DeletionProtection:     jsii.Bool(!p.Disposable),
 		RemovalPolicy:          removal,
 		// The minor version is pinned; upgrades are reviewed code changes.
 		AutoMinorVersionUpgrade: jsii.Bool(false),
@@ -194,7 +197,7 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 		DatabaseName:   p.DatabaseName,
 		SecurityGroup:  securityGroup,
 	}
-	if p.Protected {
+	if !p.Disposable {
 		// A snapshot restored later needs the credentials it was taken with. Retain the
 		// secret itself: instance.Secret() is the SecretTargetAttachment wrapping it, and a
 		// policy applied there leaves the AWS::SecretsManager::Secret to be deleted.
@@ -276,7 +279,7 @@ func newReplica(scope constructs.Construct, id string, source awsrds.DatabaseIns
 
 		PreferredMaintenanceWindow: jsii.String("Sun:04:30-Sun:05:30"),
 		AutoMinorVersionUpgrade:    jsii.Bool(false),
-		DeletionProtection:         jsii.Bool(p.Protected),
+		DeletionProtection:         jsii.Bool(!p.Disposable),
 		RemovalPolicy:              removal,
 
 		CloudwatchLogsExports:           jsii.Strings("postgresql", "upgrade"),
@@ -291,7 +294,7 @@ func newReplica(scope constructs.Construct, id string, source awsrds.DatabaseIns
 		{Id: jsii.String("AwsSolutions-RDS11"), Reason: jsii.String("The replica listens on DefaultPort (5433) like the writer; the rule cannot infer the engine of a replica, which has no Engine property.")},
 	}, jsii.Bool(false))
 	suppressMonitoringRole(replica)
-	if !p.Protected {
+	if p.Disposable {
 		suppressUnprotected(replica)
 	}
 	return replica
@@ -305,7 +308,7 @@ func suppressEnvironmentChoices(instance awsrds.DatabaseInstance, p Props) {
 			{Id: jsii.String("AwsSolutions-RDS3"), Reason: jsii.String("Single-AZ is the cost-sized staging choice (Database.MultiAZ); config validation requires Multi-AZ in production.")},
 		}, jsii.Bool(false))
 	}
-	if !p.Protected {
+	if p.Disposable {
 		suppressUnprotected(instance)
 	}
 }
@@ -339,18 +342,17 @@ func (p *Props) withDefaults() Props {
 	return out
 }
 
-func (p *Props) validate() error {
-	switch {
-	case p.Vpc == nil:
-		return fmt.Errorf("database: Vpc is required")
-	case p.EncryptionKey == nil:
-		return fmt.Errorf("database: EncryptionKey is required (storage is always encrypted with a customer-managed key)")
-	case p.ReadReplicas < 0 || p.ReadReplicas > 15:
-		return fmt.Errorf("database: ReadReplicas is %d; allowed: 0 to 15", p.ReadReplicas)
-	case p.BackupRetentionDays < 1 || p.BackupRetentionDays > 35:
-		return fmt.Errorf("database: BackupRetentionDays is %d; allowed: 1 to 35", p.BackupRetentionDays)
-	case p.MaxAllocatedStorageGiB <= p.AllocatedStorageGiB:
-		return fmt.Errorf("database: MaxAllocatedStorageGiB (%d) must exceed AllocatedStorageGiB (%d)", p.MaxAllocatedStorageGiB, p.AllocatedStorageGiB)
-	}
-	return nil
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(p.Vpc != nil, "Vpc", "is required; allowed: the environment's VPC (isolated subnets for the database, private ones for rotation)")
+	v.Require(p.EncryptionKey != nil, "EncryptionKey", "is required; allowed: a customer-managed KMS key (storage, Performance Insights and the secret are always encrypted with it)")
+	v.Require(p.InstanceClass != "", "InstanceClass", `is empty; allowed: an instance class without "db.", e.g. t4g.medium`)
+	v.Require(p.AllocatedStorageGiB >= 20 && p.AllocatedStorageGiB <= 65536, "AllocatedStorageGiB", fmt.Sprintf("is %d; allowed: 20 to 65536", p.AllocatedStorageGiB))
+	v.Require(p.MaxAllocatedStorageGiB > p.AllocatedStorageGiB, "MaxAllocatedStorageGiB",
+		fmt.Sprintf("is %d; allowed: more than AllocatedStorageGiB (%d)", p.MaxAllocatedStorageGiB, p.AllocatedStorageGiB))
+	v.Require(p.ReadReplicas >= 0 && p.ReadReplicas <= 15, "ReadReplicas", fmt.Sprintf("is %d; allowed: 0 to 15", p.ReadReplicas))
+	v.Require(p.BackupRetentionDays >= 1 && p.BackupRetentionDays <= 35, "BackupRetentionDays", fmt.Sprintf("is %d; allowed: 1 to 35", p.BackupRetentionDays))
+	v.Require(p.LogRetention != "", "LogRetention", "is required; allowed: an awslogs.RetentionDays")
+	v.Require(p.SlowStatementMillis > 0, "SlowStatementMillis", fmt.Sprintf("is %d; allowed: a positive number of milliseconds", p.SlowStatementMillis))
+	return v
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/garcon/infrastructure/constructs/dns"
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // Props configures Edge.
@@ -53,10 +54,8 @@ type Edge struct {
 
 // New creates the buckets, certificate, distribution and DNS records.
 func New(scope constructs.Construct, id string, props *Props) *Edge {
+	props.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if props.HostedZone == nil || props.DomainName == "" || props.WebACLArn == nil || props.LogRetentionDays < 1 {
-		awscdk.Annotations_Of(c).AddError(jsii.String("edge: HostedZone, DomainName, WebACLArn and LogRetentionDays (>= 1) are required"))
-	}
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
@@ -153,4 +152,21 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 	dns.Aliases(c, props.HostedZone, domain, awsroute53targets.NewCloudFrontTarget(distribution))
 
 	return &Edge{Construct: c, Assets: assets, Logs: logs, Distribution: distribution, DomainName: domain}
+}
+
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	if p.HostedZone == nil {
+		v.Addf("HostedZone", "is required; allowed: the zone of this account that holds the static host's records")
+	} else if zone := p.HostedZone.ZoneName(); zone != nil && !dns.InZone(p.DomainName, *zone) {
+		v.Addf("DomainName", "%q is not inside the zone %s; allowed: a name in it, e.g. static.%s", p.DomainName, *zone, *zone)
+	}
+	v.Require(p.DomainName != "", "DomainName", "is empty; allowed: the static host's fully qualified name")
+	v.Require(p.WebACLArn != nil, "WebACLArn", "is required; allowed: the ARN of a CLOUDFRONT-scope web ACL")
+	v.Require(p.LogRetentionDays >= 1, "LogRetentionDays", fmt.Sprintf("is %d; allowed: at least 1", p.LogRetentionDays))
+	v.Require(p.PriceClass != "", "PriceClass", "is required; allowed: an awscloudfront.PriceClass")
+	if region := awscdk.Stack_Of(scope).Region(); !*awscdk.Token_IsUnresolved(region) && *region != "us-east-1" {
+		v.Addf("scope", "is in %s; allowed: a us-east-1 stack (CloudFront takes its certificate and web ACL from there)", *region)
+	}
+	return v
 }

@@ -5,12 +5,15 @@ package network
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // Subnet group names; other constructs select subnets by type, these only label them.
@@ -65,10 +68,8 @@ var interfaceEndpoints = []struct {
 
 // New creates the VPC, its flow logs and endpoints.
 func New(scope constructs.Construct, id string, props *Props) *Network {
+	props.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if err := props.validate(); err != nil {
-		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
-	}
 	retention := props.FlowLogRetention
 	if retention == "" {
 		retention = awslogs.RetentionDays_ONE_YEAR
@@ -131,14 +132,13 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 	return &Network{Construct: c, Vpc: vpc, FlowLogGroup: flowLogGroup}
 }
 
-func (p *Props) validate() error {
-	switch {
-	case len(p.AvailabilityZones) < 2:
-		return fmt.Errorf("network: AvailabilityZones has %d zones; allowed: at least 2", len(p.AvailabilityZones))
-	case p.NatGateways < 1 || p.NatGateways > len(p.AvailabilityZones):
-		return fmt.Errorf("network: NatGateways is %d; allowed: 1 to %d", p.NatGateways, len(p.AvailabilityZones))
-	case p.Cidr == "":
-		return fmt.Errorf("network: Cidr is empty; allowed: an IPv4 CIDR block such as 10.0.0.0/16")
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(len(p.AvailabilityZones) >= 2, "AvailabilityZones", fmt.Sprintf("has %d zones; allowed: at least 2", len(p.AvailabilityZones)))
+	v.Require(p.NatGateways >= 1 && p.NatGateways <= max(len(p.AvailabilityZones), 1), "NatGateways",
+		fmt.Sprintf("is %d; allowed: 1 to %d (one per zone)", p.NatGateways, max(len(p.AvailabilityZones), 1)))
+	if prefix, err := netip.ParsePrefix(p.Cidr); err != nil || !prefix.Addr().Is4() || prefix.Bits() > 18 {
+		v.Addf("Cidr", "%q; allowed: an IPv4 block of /18 or larger (a /20 private and two /24 subnets per zone), e.g. 10.0.0.0/16", p.Cidr)
 	}
-	return nil
+	return v
 }

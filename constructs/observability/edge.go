@@ -9,16 +9,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// CloudFront5xxAlarm alarms when the distribution answers more than percent 5xx. CloudFront
-// metrics live in us-east-1 with Region=Global: create it in the edge stack.
-func (a Alarms) CloudFront5xxAlarm(scope constructs.Construct, distributionID *string, percent float64) awscloudwatch.Alarm {
-	metric := Metric("AWS/CloudFront", "5xxErrorRate", "Average", Minutes(5), map[string]*string{
-		"DistributionId": distributionID, "Region": jsii.String("Global"),
-	})
-	return a.New(scope, "CloudFront5xxRate", metric, Spec{
+// MonitorCDN declares the distribution's signals: its requests, and an alarm when it
+// answers more than percent 5xx. CloudFront metrics live in us-east-1 with Region=Global:
+// call it with the edge stack.
+func (m *Monitoring) MonitorCDN(scope constructs.Construct, distributionID *string, percent float64) awscloudwatch.Alarm {
+	m.Graph(cloudFrontMetric(distributionID, "Requests", "Sum"), Panel{Traffic, "CDN requests"})
+	return m.Alarm(scope, "CloudFront5xxRate", cloudFrontMetric(distributionID, "5xxErrorRate", "Average"), Spec{
 		Description: fmt.Sprintf("CloudFront answers more than %g %% 5xx: the assets bucket or its policy (OAC) is failing.", percent),
 		Threshold:   percent, Comparison: Greater, Periods: 3, DatapointsToAlarm: 2, MissingData: NotBreaching,
-	})
+	}, Panel{Errors, "CDN 5xx rate (%)"})
 }
 
 // HealthProbe is a Route 53 health check of a public HTTPS endpoint from several AWS
@@ -33,7 +32,7 @@ type HealthProbe struct {
 
 // NewHealthProbe probes https://<domain><path> every 30 seconds. Route 53 publishes its
 // metrics in us-east-1 only: create it in the edge stack.
-func (a Alarms) NewHealthProbe(scope constructs.Construct, id, domain, path string) *HealthProbe {
+func (m *Monitoring) NewHealthProbe(scope constructs.Construct, id, domain, path string) *HealthProbe {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	check := awsroute53.NewCfnHealthCheck(c, jsii.String("Check"), &awsroute53.CfnHealthCheckProps{
 		HealthCheckConfig: &awsroute53.CfnHealthCheck_HealthCheckConfigProperty{
@@ -49,9 +48,9 @@ func (a Alarms) NewHealthProbe(scope constructs.Construct, id, domain, path stri
 		HealthCheckTags: &[]*awsroute53.CfnHealthCheck_HealthCheckTagProperty{{Key: jsii.String("Name"), Value: jsii.String(domain + path)}},
 	})
 	status := Metric("AWS/Route53", "HealthCheckStatus", "Minimum", Minutes(1), map[string]*string{"HealthCheckId": check.AttrHealthCheckId()})
-	alarm := a.New(c, "Alarm", status, Spec{
+	alarm := m.Alarm(c, "Alarm", status, Spec{
 		Description: fmt.Sprintf("https://%s%s fails from outside AWS for 2 minutes: the API is down for users (DNS, certificate, load balancer or every task).", domain, path),
 		Threshold:   1, Comparison: Less, Periods: 2, DatapointsToAlarm: 2, MissingData: Breaching,
-	})
+	}, Panel{Errors, "External probe of /health (1 = healthy)"})
 	return &HealthProbe{Construct: c, Check: check, Alarm: alarm}
 }

@@ -21,12 +21,13 @@ func KPI(environment, name string) awscloudwatch.Metric {
 	return Metric(KPINamespace, name, "Sum", Minutes(5), map[string]*string{KPIDimensionName: jsii.String(environment)})
 }
 
-// MenuViewsDropAlarm alarms when menu views fall below the band CloudWatch anomaly
-// detection learned for this time of day and week: fewer customers see menus (a broken
-// release, a failing front end, an outage upstream of the API).
-func (a Alarms) MenuViewsDropAlarm(scope constructs.Construct, environment string, missingData awscloudwatch.TreatMissingData) awscloudwatch.Alarm {
+// MonitorKPIs draws the business KPIs and alarms when menu views fall below the band
+// CloudWatch anomaly detection learned for this time of day and week: fewer customers
+// see menus (a broken release, a failing front end, an outage upstream of the API).
+func (m *Monitoring) MonitorKPIs(scope constructs.Construct, missingData awscloudwatch.TreatMissingData) awscloudwatch.Alarm {
+	views := KPI(m.environment, MenuViews)
 	alarm := awscloudwatch.NewAnomalyDetectionAlarm(scope, jsii.String("MenuViewsDrop"), &awscloudwatch.AnomalyDetectionAlarmProps{
-		Metric:             KPI(environment, MenuViews),
+		Metric:             views,
 		StdDevs:            jsii.Number(3),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_LOWER_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(3),
@@ -34,5 +35,8 @@ func (a Alarms) MenuViewsDropAlarm(scope constructs.Construct, environment strin
 		AlarmDescription:   jsii.String("Menu views dropped below their usual band for 15 minutes: check the front end, the API's 5xx rate and recent deployments."),
 		TreatMissingData:   missingData,
 	})
-	return a.Add(alarm)
+	m.Add(alarm, views, Panel{Business, "Menu views"})
+	m.Graph(KPI(m.environment, MenuUpdates), Panel{Business, "Menu updates"})
+	m.Graph(KPI(m.environment, UploadsRequested), Panel{Business, "Uploads requested"})
+	return alarm
 }

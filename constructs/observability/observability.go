@@ -1,8 +1,9 @@
-// Package observability provides the alarm plumbing of an environment, in the shape of
+// Package observability provides the monitoring of an environment, in the shape of
 // cdk-monitoring-constructs (which has no Go build): an encrypted SNS topic per region,
-// an Alarms facade that creates every alarm with its actions and missing-data treatment,
-// and per-resource alarm sets (API, database, cache, edge, availability, business KPIs)
-// that the stacks declare next to the resource they watch.
+// the Monitoring facade that creates every alarm with its actions and draws every signal
+// on one dashboard from a single metric definition, and per-resource signal sets (API,
+// database, cache, CDN, WAF, external probe, business KPIs) that the stacks declare next
+// to the resource they watch.
 package observability
 
 import (
@@ -11,13 +12,14 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // TopicProps configures an AlarmTopic.
@@ -50,13 +52,12 @@ type AlarmTopic struct {
 // the policy must say who may publish: CloudWatch, for this environment's alarms only.
 // Publishing to an encrypted topic also needs the key, hence the matching key statement.
 func NewAlarmTopic(scope constructs.Construct, id string, props *TopicProps) *AlarmTopic {
+	v := validation.For(scope, id)
+	v.Require(len(props.Emails) > 0, "Emails", "is empty; allowed: one or more addresses")
+	v.Require(props.AlarmNamePrefix != "" && !strings.ContainsAny(props.AlarmNamePrefix, "*?"), "AlarmNamePrefix",
+		fmt.Sprintf("%q; allowed: a literal alarm-name prefix such as \"Production-\"", props.AlarmNamePrefix))
+	v.Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if len(props.Emails) == 0 {
-		awscdk.Annotations_Of(c).AddError(jsii.String("observability: Emails is empty; allowed: one or more addresses"))
-	}
-	if props.AlarmNamePrefix == "" || strings.ContainsAny(props.AlarmNamePrefix, "*?") {
-		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("observability: AlarmNamePrefix %q; allowed: a literal alarm-name prefix such as \"Production-\"", props.AlarmNamePrefix)))
-	}
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
@@ -98,55 +99,6 @@ func NewAlarmTopic(scope constructs.Construct, id string, props *TopicProps) *Al
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
 	return &AlarmTopic{Construct: c, Topic: topic, Key: key}
-}
-
-// Alarms creates alarms that notify Topic on ALARM and on OK. Every alarm of the project
-// goes through it, so none is left without actions.
-type Alarms struct {
-	// Topic is notified of every state change.
-	Topic awssns.ITopic
-}
-
-// Spec describes one alarm.
-type Spec struct {
-	// Description says what is wrong and what to look at first.
-	Description string
-	// Threshold is compared with the metric.
-	Threshold float64
-	// Comparison is how; e.g. GREATER_THAN_THRESHOLD.
-	Comparison awscloudwatch.ComparisonOperator
-	// Periods and DatapointsToAlarm: "DatapointsToAlarm out of Periods" breaching.
-	Periods int
-	// DatapointsToAlarm of the last Periods must breach.
-	DatapointsToAlarm int
-	// MissingData is chosen per alarm: an error rate with no traffic is fine
-	// (NOT_BREACHING); a health signal that stops reporting is not (BREACHING).
-	MissingData awscloudwatch.TreatMissingData
-}
-
-// Add wires the alarm's actions to the topic and returns it.
-func (a Alarms) Add(alarm awscloudwatch.Alarm) awscloudwatch.Alarm {
-	action := awscloudwatchactions.NewSnsAction(a.Topic)
-	alarm.AddAlarmAction(action)
-	alarm.AddOkAction(action)
-	return alarm
-}
-
-// New creates an alarm on metric as spec says, with actions.
-func (a Alarms) New(scope constructs.Construct, id string, metric awscloudwatch.IMetric, spec Spec) awscloudwatch.Alarm {
-	if spec.MissingData == "" {
-		panic(fmt.Sprintf("observability: alarm %s must choose how to treat missing data", id))
-	}
-	alarm := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-		Metric:             metric,
-		AlarmDescription:   jsii.String(spec.Description),
-		Threshold:          jsii.Number(spec.Threshold),
-		ComparisonOperator: spec.Comparison,
-		EvaluationPeriods:  jsii.Number(max(spec.Periods, 1)),
-		DatapointsToAlarm:  jsii.Number(max(spec.DatapointsToAlarm, 1)),
-		TreatMissingData:   spec.MissingData,
-	})
-	return a.Add(alarm)
 }
 
 // Metric is a shorthand for a CloudWatch metric with a statistic and period.

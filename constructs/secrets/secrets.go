@@ -10,6 +10,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // Props configures Secrets.
@@ -35,6 +37,9 @@ type Secrets struct {
 
 // New creates the secrets.
 func New(scope constructs.Construct, id string, props *Props) *Secrets {
+	v := validation.For(scope, id)
+	v.Require(props.EncryptionKey != nil, "EncryptionKey", "is required; allowed: the environment's customer-managed KMS key")
+	v.Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	removal := props.RemovalPolicy
 	if removal == "" {

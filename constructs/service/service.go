@@ -26,6 +26,7 @@ import (
 
 	"github.com/garcon/infrastructure/constructs/dns"
 	"github.com/garcon/infrastructure/constructs/observability"
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // Timing contract with the app (see app/README.md): the app finishes in-flight requests
@@ -132,11 +133,9 @@ type Service struct {
 
 // New creates the cluster, service, load balancer, certificate, DNS records and scaling.
 func New(scope constructs.Construct, id string, props *Props) *Service {
-	c := constructs.NewConstruct(scope, jsii.String(id))
 	p := props.withDefaults()
-	if err := p.validate(); err != nil {
-		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
-	}
+	p.validate(scope, id).Check()
+	c := constructs.NewConstruct(scope, jsii.String(id))
 	removal := awscdk.RemovalPolicy_DESTROY
 	if p.Protected {
 		removal = awscdk.RemovalPolicy_RETAIN
@@ -516,28 +515,41 @@ func (p *Props) withDefaults() Props {
 	return out
 }
 
-func (p *Props) validate() error {
-	var missing []string
-	if p.Vpc == nil {
-		missing = append(missing, "Vpc")
-	}
+// fargateMemory lists the valid memory sizes (MiB) per task CPU value.
+var fargateMemory = map[int][2]int{256: {512, 2048}, 512: {1024, 4096}, 1024: {2048, 8192}, 2048: {4096, 16384}, 4096: {8192, 30720}}
+
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(p.Vpc != nil, "Vpc", "is required; allowed: the environment's VPC (tasks in private, load balancer in public subnets)")
+	v.Require(p.AccessLogs != nil, "AccessLogs", "is required; allowed: an SSE-S3 bucket for the load balancer's access logs")
+	v.Require(p.ImageDirectory != "", "ImageDirectory", "is empty; allowed: the API's Docker build context (app/)")
 	if p.HostedZone == nil {
-		missing = append(missing, "HostedZone")
+		v.Addf("HostedZone", "is required; allowed: the zone of this account that holds the API's records")
 	} else if zone := p.HostedZone.ZoneName(); zone != nil && !dns.InZone(p.DomainName, *zone) {
-		return fmt.Errorf("service: DomainName %q is not inside the zone %s", p.DomainName, *zone)
+		v.Addf("DomainName", "%q is not inside the zone %s; allowed: a name in it, e.g. api.%s", p.DomainName, *zone, *zone)
 	}
-	if p.AccessLogs == nil {
-		missing = append(missing, "AccessLogs")
+	v.Require(p.DomainName != "", "DomainName", "is empty; allowed: the API's fully qualified host name")
+	if r, ok := fargateMemory[p.CPU]; !ok {
+		v.Addf("CPU", "is %d; allowed: 256, 512, 1024, 2048, 4096", p.CPU)
+	} else if p.MemoryMiB < r[0] || p.MemoryMiB > r[1] {
+		v.Addf("MemoryMiB", "is %d; allowed with CPU %d: %d to %d", p.MemoryMiB, p.CPU, r[0], r[1])
 	}
-	if p.ImageDirectory == "" {
-		missing = append(missing, "ImageDirectory")
+	v.Require(p.MinTasks >= 1 && p.MaxTasks >= p.MinTasks, "MinTasks/MaxTasks", fmt.Sprintf("%d / %d; allowed: 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks))
+	v.Require(p.LogRetention != "", "LogRetention", "is required; allowed: an awslogs.RetentionDays")
+	v.Require(p.CanaryPercent > 0 && p.CanaryPercent <= 100, "CanaryPercent", fmt.Sprintf("is %g; allowed: 0.1 to 100", p.CanaryPercent))
+	v.Require(p.Alarm5xxPercent > 0 && p.Alarm5xxPercent <= 100, "Alarm5xxPercent", fmt.Sprintf("is %g; allowed: 0.1 to 100", p.Alarm5xxPercent))
+	for _, name := range sortedKeys(stringPointers(p.Environment)) {
+		if _, secret := p.Secrets[name]; secret {
+			v.Addf("Environment", "%s is also a secret; allowed: each variable in one of Environment and Secrets", name)
+		}
 	}
-	sort.Strings(missing)
-	switch {
-	case len(missing) > 0:
-		return fmt.Errorf("service: required props missing: %v", missing)
-	case p.MinTasks < 1 || p.MaxTasks < p.MinTasks:
-		return fmt.Errorf("service: MinTasks %d / MaxTasks %d; allowed: 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	return v
+}
+
+func stringPointers(m map[string]string) map[string]*string {
+	out := make(map[string]*string, len(m))
+	for k, v := range m {
+		out[k] = jsii.String(v)
 	}
-	return nil
+	return out
 }

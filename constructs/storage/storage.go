@@ -13,6 +13,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // Props configures Storage.
@@ -44,11 +46,9 @@ type Storage struct {
 
 // New creates the logs bucket and the uploads bucket.
 func New(scope constructs.Construct, id string, props *Props) *Storage {
-	c := constructs.NewConstruct(scope, jsii.String(id))
 	p := props.withDefaults()
-	if err := p.validate(); err != nil {
-		awscdk.Annotations_Of(c).AddError(jsii.String(err.Error()))
-	}
+	p.validate(scope, id).Check()
+	c := constructs.NewConstruct(scope, jsii.String(id))
 
 	logs := awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -110,19 +110,14 @@ func (p *Props) withDefaults() Props {
 	return out
 }
 
-func (p *Props) validate() error {
-	switch {
-	case p.EncryptionKey == nil:
-		return fmt.Errorf("storage: EncryptionKey is required")
-	case len(p.CorsOrigins) == 0:
-		return fmt.Errorf("storage: CorsOrigins is empty; allowed: one or more https:// origins")
-	case p.LogRetentionDays < 1:
-		return fmt.Errorf("storage: LogRetentionDays is %d; allowed: at least 1", p.LogRetentionDays)
-	}
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(p.EncryptionKey != nil, "EncryptionKey", "is required; allowed: a customer-managed KMS key (uploads are always SSE-KMS)")
+	v.Require(len(p.CorsOrigins) > 0, "CorsOrigins", "is empty; allowed: one or more https:// origins")
+	v.Require(p.LogRetentionDays >= 1, "LogRetentionDays", fmt.Sprintf("is %d; allowed: at least 1", p.LogRetentionDays))
 	for _, origin := range p.CorsOrigins {
-		if !strings.HasPrefix(origin, "https://") || len(origin) == len("https://") || strings.Contains(origin, "*") {
-			return fmt.Errorf("storage: CORS origin %q is not allowed; allowed: https:// origins without wildcards", origin)
-		}
+		v.Require(strings.HasPrefix(origin, "https://") && len(origin) > len("https://") && !strings.Contains(origin, "*"), "CorsOrigins",
+			fmt.Sprintf("%q is not allowed; allowed: https:// origins without wildcards", origin))
 	}
-	return nil
+	return v
 }

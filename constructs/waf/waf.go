@@ -6,6 +6,7 @@ package waf
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/garcon/infrastructure/internal/validation"
 )
 
 // Scope is where the web ACL can be attached.
@@ -76,13 +79,8 @@ type WebACL struct {
 
 // New creates the web ACL and its logging.
 func New(scope constructs.Construct, id string, props *Props) *WebACL {
+	props.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	if props.Scope != ScopeRegional && props.Scope != ScopeCloudFront {
-		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("waf: Scope is %q; allowed: REGIONAL, CLOUDFRONT", props.Scope)))
-	}
-	if props.RateLimit < 100 || props.RateLimit > 2_000_000_000 {
-		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("waf: RateLimit is %d; allowed: 100 to 2000000000", props.RateLimit)))
-	}
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
@@ -182,4 +180,16 @@ func visibility(metric string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
 		MetricName:               jsii.String(metric),
 		SampledRequestsEnabled:   jsii.Bool(true),
 	}
+}
+
+// namePattern keeps a name valid in WAF metric names and log group names.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,100}$`)
+
+func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
+	v := validation.For(scope, id)
+	v.Require(p.Scope == ScopeRegional || p.Scope == ScopeCloudFront, "Scope", fmt.Sprintf("is %q; allowed: REGIONAL, CLOUDFRONT", p.Scope))
+	v.Require(p.RateLimit >= 100 && p.RateLimit <= 2_000_000_000, "RateLimit", fmt.Sprintf("is %d; allowed: 100 to 2000000000", p.RateLimit))
+	v.Require(namePattern.MatchString(p.Name), "Name", fmt.Sprintf("%q; allowed: lower-case letters, digits and '-', e.g. garcon-staging-api", p.Name))
+	v.Require(p.LogRetention != "", "LogRetention", "is required; allowed: an awslogs.RetentionDays")
+	return v
 }

@@ -238,16 +238,3 @@ func TestRuleSpecialCases(t *testing.T) {
 		})
 	}
 }
-
-func TestEveryStatefulTypeHasRules(t *testing.T) {
-	for _, typ := range statefulResourceTypes {
-		if len(rulesFor(typ)) == 0 {
-			t.Errorf("%s has no replacement rules: add its \"Update requires: Replacement\" properties to replacementRules", typ)
-		}
-	}
-	for typ := range replacementRules {
-		if !isStateful(typ) {
-			t.Errorf("replacementRules has %s, which is not a stateful type", typ)
-		}
-	}
-}

@@ -9,7 +9,8 @@
 // assemblies; resources by logical id. A resource is reported when its logical id is gone
 // (or its stack is), when its type changed, or when a property that CloudFormation
 // documents as "Update requires: Replacement" for its type changed. New stateful
-// resources and changes to anything else pass.
+// resources and changes to anything else pass. Which properties replace a resource comes
+// from the pinned CDK CLI's service database (node_modules/aws-cdk/db.json.gz).
 //
 // Exit status: 0 when nothing stateful is deleted or replaced, or when the change is
 // acknowledged (-acknowledge or GARCON_ACK_STATEFUL=1; findings are still printed);
@@ -45,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer, ackFromEnv bool) int {
 	head := fs.String("head", cloudassembly.DefaultDir, "the head cloud assembly directory")
 	ack := fs.Bool("acknowledge", false, "report findings but exit 0 (same as "+ackEnv+"=1)")
 	list := fs.Bool("list", false, "print each stack of -head as \"<display name>\\t<template path>\" and exit")
+	fs.StringVar(&specPath, "spec", "", "the CDK CLI's service database (default: node_modules/aws-cdk/db.json.gz above the working directory)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stateguard -base <dir> [-head cdk.out] [-acknowledge] | stateguard -list [-head cdk.out]")
 		fs.PrintDefaults()
@@ -85,6 +87,9 @@ func execute(base, head string, list, acknowledged bool, stdout io.Writer) (bool
 	b, err := loadAssembly(base)
 	if err != nil {
 		return false, fmt.Errorf("base: %w", err)
+	}
+	if _, err := loadRules(); err != nil {
+		return false, err
 	}
 	return Report(stdout, Compare(b, h), base, head, acknowledged), nil
 }
