@@ -118,3 +118,12 @@ diagram: synth ## Regenerate docs/architecture.dot and .svg from a fresh synth (
 
 diagram-check: ## Fail if docs/architecture.dot is not what the current cdk.out gives (run make synth first)
 	go run ./tools/diagram -check -dot docs/architecture.dot cdk.out
+
+# --- Generated documentation ----------------------------------------------------------
+
+.PHONY: docs
+
+docs: synth ## Regenerate README's configuration and cost tables and docs/architecture.{dot,svg} from config and cdk.out
+	go run ./tools/configdoc -w
+	go run ./tools/costestimate --readme README.md cdk.out
+	go run ./tools/diagram -dot docs/architecture.dot -svg docs/architecture.svg cdk.out

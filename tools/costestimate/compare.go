@@ -1,6 +1,10 @@
 package main
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/garcon/infrastructure/tools/internal/costreport"
+)
 
 // Change is the difference of one line between a base and a head estimate.
 type Change struct {
@@ -79,4 +83,20 @@ func compareEnv(name string, base, head *EnvEstimate) EnvDiff {
 	}
 	sort.Slice(d.Changes, func(i, j int) bool { return d.Changes[i].Line.Key() < d.Changes[j].Line.Key() })
 	return d
+}
+
+// DeltaReport converts diffs to the JSON contract tools/prcomment reads.
+func DeltaReport(diffs []EnvDiff) costreport.Delta {
+	out := costreport.Delta{Environments: []costreport.Environment{}}
+	for _, d := range diffs {
+		env := costreport.Environment{Name: d.Name, Base: d.Base, Head: d.Head, Delta: d.Delta(), Changes: []costreport.Change{}}
+		for _, c := range d.Changes {
+			env.Changes = append(env.Changes, costreport.Change{
+				Kind: c.Kind, Stack: c.Line.Stack, LogicalID: c.Line.LogicalID, Type: c.Line.Type,
+				Base: c.Base, Head: c.Head, Delta: c.Delta(), Basis: c.Line.Basis,
+			})
+		}
+		out.Environments = append(out.Environments, env)
+	}
+	return out
 }

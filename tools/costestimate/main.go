@@ -5,7 +5,8 @@
 //
 // Usage:
 //
-//	go run ./tools/costestimate [--format text|markdown] [--summary] [--top N] [--compare BASE] [CDK_OUT]
+//	go run ./tools/costestimate [--format text|markdown|json] [--summary] [--top N] [--compare BASE] [CDK_OUT]
+//	go run ./tools/costestimate --readme README.md [--check] [CDK_OUT]
 //
 // CDK_OUT defaults to cdk.out. With --compare, it prints the per-resource and total
 // monthly delta of CDK_OUT (head) against the assembly BASE instead; both are priced with
@@ -24,6 +25,7 @@ import (
 
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
+	"github.com/garcon/infrastructure/tools/internal/costreport"
 )
 
 // Exit codes, documented in the package comment and README.
@@ -37,6 +39,8 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 type options struct {
 	format, compare string
+	readme          string
+	check           bool
 	summary         bool
 	top             int
 	dir             string
@@ -46,10 +50,12 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("costestimate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.format, "format", "text", "output format: text or markdown")
+	fs.StringVar(&o.format, "format", "text", "output format: text, markdown, or json (with --compare: the costreport.Delta that tools/prcomment reads)")
 	fs.StringVar(&o.compare, "compare", "", "base cloud assembly: print the monthly delta of CDK_OUT against it")
 	fs.BoolVar(&o.summary, "summary", false, "print only the totals per environment and stack and the largest drivers")
 	fs.IntVar(&o.top, "top", 5, "how many of the largest cost drivers to list per environment")
+	fs.StringVar(&o.readme, "readme", "", "write the totals table into this README's cost-table markers instead of printing")
+	fs.BoolVar(&o.check, "check", false, "with --readme: only check that the README's table is current")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: costestimate [--format text|markdown] [--summary] [--top N] [--compare BASE] [CDK_OUT]")
 		fs.PrintDefaults()
@@ -63,8 +69,11 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	o.dir = dir
-	if o.format != "text" && o.format != "markdown" {
-		return o, fmt.Errorf("--format %q; allowed: text, markdown", o.format)
+	if o.format != "text" && o.format != "markdown" && o.format != "json" {
+		return o, fmt.Errorf("--format %q; allowed: text, markdown, json", o.format)
+	}
+	if o.format == "json" && o.compare == "" {
+		return o, fmt.Errorf("--format json needs --compare: it writes the cost delta tools/prcomment reads")
 	}
 	if o.top < 1 {
 		return o, fmt.Errorf("--top %d; allowed: 1 or more", o.top)
@@ -101,17 +110,28 @@ func report(o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.readme != "" {
+		return updateReadme(o.readme, head, o.check)
+	}
+	if o.compare != "" {
+		base, err := estimateDir(o.compare, prices, assumptions)
+		if err != nil {
+			return err
+		}
+		if o.format == "json" {
+			return costreport.Write(stdout, DeltaReport(Compare(base, head)))
+		}
+		d, err := newDocWriter(o.format, stdout)
+		if err != nil {
+			return err
+		}
+		return RenderCompare(d, Compare(base, head))
+	}
 	d, err := newDocWriter(o.format, stdout)
 	if err != nil {
 		return err
 	}
 	switch {
-	case o.compare != "":
-		base, err := estimateDir(o.compare, prices, assumptions)
-		if err != nil {
-			return err
-		}
-		return RenderCompare(d, Compare(base, head))
 	case o.summary:
 		return RenderSummary(d, head, o.top)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/tools/internal/cloudassembly/cloudassemblytest"
+	"github.com/garcon/infrastructure/tools/internal/costreport"
 )
 
 // estimateReal estimates the synthesized app named by GARCON_CDK_OUT (CI sets it after
@@ -90,5 +91,32 @@ func TestRealAppLinesFollowConfig(t *testing.T) {
 			endpoints += 4
 		}
 		assert.Equal(t, endpoints, counts["AWS::EC2::VPCEndpoint"], env.Name)
+	}
+}
+
+// The README's cost table is what the estimate of the current app says.
+func TestReadmeCostTableIsCurrent(t *testing.T) {
+	est := estimateReal(t)
+	require.NoError(t, updateReadme("../../README.md", est, true))
+}
+
+// The JSON delta is the typed contract tools/prcomment reads: every environment, every
+// change, and totals that add up.
+func TestDeltaJSONRoundTrips(t *testing.T) {
+	est := estimateReal(t)
+	var buf bytes.Buffer
+	require.NoError(t, costreport.Write(&buf, DeltaReport(Compare(&Estimate{}, est))))
+	got, err := costreport.Read(&buf)
+	require.NoError(t, err)
+	require.Len(t, got.Environments, len(est.Envs))
+	for i, e := range got.Environments {
+		assert.Equal(t, est.Envs[i].Name, e.Name)
+		assert.InDelta(t, est.Envs[i].Total(), e.Head, 0.005)
+		sum := 0.0
+		for _, c := range e.Changes {
+			assert.Equal(t, "added", c.Kind)
+			sum += c.Delta
+		}
+		assert.InDelta(t, e.Delta, sum, 0.01*float64(len(e.Changes)+1))
 	}
 }

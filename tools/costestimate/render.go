@@ -139,6 +139,15 @@ func renderPrices(d docWriter, est *Estimate, prices *PriceTable) {
 // RenderSummary writes only the totals per environment and stack and the largest drivers:
 // the table the README shows.
 func RenderSummary(d docWriter, est *Estimate, top int) error {
+	renderTotals(d, est)
+	for _, e := range est.Envs {
+		renderLargest(d, e, top)
+	}
+	return d.flush()
+}
+
+// renderTotals writes the table of totals per environment and stack.
+func renderTotals(d docWriter, est *Estimate) {
 	stacks := map[string]bool{}
 	for _, e := range est.Envs {
 		for _, s := range e.StackTotals() {
@@ -171,10 +180,6 @@ func RenderSummary(d docWriter, est *Estimate, top int) error {
 		rows = append(rows, append(row, money(e.Total())))
 	}
 	d.table(header, rows)
-	for _, e := range est.Envs {
-		renderLargest(d, e, top)
-	}
-	return d.flush()
 }
 
 // usageLeaf is the stack column of the environment-wide usage lines.

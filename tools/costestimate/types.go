@@ -36,7 +36,7 @@ var freeTypes = map[string]string{
 	"AWS::CloudFront::OriginAccessControl":         "no charge",
 	"AWS::CloudFront::ResponseHeadersPolicy":       "no charge",
 	"AWS::CloudFront::CachePolicy":                 "no charge",
-	"AWS::Route53::RecordSet":                      "alias queries to AWS resources are free; the hosted zone is imported, not created here (not priced)",
+	"AWS::Route53::RecordSet":                      "alias queries to AWS resources are free; a zone is priced where it is created (the parent zone is not in these templates)",
 	"AWS::ElasticLoadBalancingV2::Listener":        "included in the load balancer's LCUs",
 	"AWS::ElasticLoadBalancingV2::ListenerRule":    "included in the load balancer's LCUs",
 	"AWS::ElasticLoadBalancingV2::TargetGroup":     "included in the load balancer's LCUs",

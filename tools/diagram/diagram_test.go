@@ -104,7 +104,7 @@ func TestRealAppDOTIsDeterministicAndHashFree(t *testing.T) {
 		require.Equal(t, first, realDOT(t))
 	}
 	assert.NotRegexp(t, `[0-9a-f]{64}`, first, "an asset hash must not reach the diagram")
-	assert.Contains(t, first, "Staging (not drawn) has the same stacks; it differs in:")
+	assert.Contains(t, first, "Staging (not drawn) has the same stacks and Dns; it differs in:")
 }
 
 func TestCheckDetectsStaleDOT(t *testing.T) {

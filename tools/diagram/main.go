@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/tools/internal/cloudassembly"
 )
 
@@ -100,18 +101,42 @@ func Generate(asm *cloudassembly.Assembly, env string) (string, error) {
 		if other == env {
 			continue
 		}
+		if other == config.DNSZoneStageName {
+			g.Notes = append(g.Notes, other+" (not drawn): the delegation roles in the parent DNS zone's account (README, \"DNS ownership\").")
+			continue
+		}
 		og, err := Build(asm, other)
 		if err != nil {
 			return "", err
 		}
 		diffs := Differences(g, og)
+		stacks := "the same stacks"
+		if extra := extraStacks(asm, env, other); len(extra) > 0 {
+			stacks = "the same stacks and " + strings.Join(extra, ", ")
+		}
 		if len(diffs) == 0 {
-			g.Notes = append(g.Notes, other+" (not drawn): the same resources.")
+			g.Notes = append(g.Notes, other+" (not drawn): "+stacks+", the same resources.")
 			continue
 		}
-		g.Notes = append(g.Notes, other+" (not drawn) has the same stacks; it differs in: "+strings.Join(diffs, "; ")+".")
+		g.Notes = append(g.Notes, other+" (not drawn) has "+stacks+"; it differs in: "+strings.Join(diffs, "; ")+".")
 	}
 	return DOT(g), nil
+}
+
+// extraStacks names the stacks other has and env has not ("Dns" of a delegated
+// environment, say).
+func extraStacks(asm *cloudassembly.Assembly, env, other string) []string {
+	has := map[string]bool{}
+	for _, st := range asm.StacksOf(env) {
+		has[strings.TrimPrefix(st.Name, env+"/")] = true
+	}
+	var out []string
+	for _, st := range asm.StacksOf(other) {
+		if name := strings.TrimPrefix(st.Name, other+"/"); !has[name] {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func check(path, want string, stdout, stderr io.Writer) int {
