@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -16,6 +15,7 @@ import (
 	"github.com/garcon/infrastructure/constructs/backup"
 	"github.com/garcon/infrastructure/constructs/cache"
 	"github.com/garcon/infrastructure/constructs/database"
+	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/constructs/observability"
 	"github.com/garcon/infrastructure/constructs/secrets"
 	"github.com/garcon/infrastructure/constructs/storage"
@@ -50,12 +50,11 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 	stack := awscdk.NewStack(scope, jsii.String(id), stackProps(env, "PostgreSQL, Redis, uploads bucket, secrets and backups"))
 	removal := removalPolicy(env)
 
-	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String(fmt.Sprintf("Garçon %s: data at rest (database, cache, uploads, secrets)", env.Name)),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
+	// The application's, cache's and rotation's log groups are encrypted with it too.
+	key := keys.NewLogsKey(stack, "Key", &keys.Props{
+		Description:   fmt.Sprintf("Garçon %s: data at rest (database, cache, uploads, secrets)", env.Name),
+		RemovalPolicy: removal,
 	})
-	allowLogsToUse(stack, key)
 	db := database.New(stack, "Database", &database.Props{
 		Vpc:                    vpc,
 		InstanceClass:          env.Database.InstanceClass,
@@ -109,22 +108,7 @@ func NewDataStack(scope constructs.Construct, id string, env config.Environment,
 		ReplicationGroupID: redis.ReplicationGroup.Ref(), Nodes: 1 + env.Cache.Replicas, MaxConnections: env.Alarms.CacheConnections,
 	})
 	watchProducers(stack, awscdk.Stack_Of(vpc))
+	keys.EncryptLogGroups(stack, key)
 	return &DataStack{Stack: stack, Key: key, Database: db, Cache: redis, Storage: buckets, Secrets: appSecrets, Backup: plan,
 		AlarmTopic: topic, Alarms: monitoring.AlarmsOf(stack)}
-}
-
-// allowLogsToUse lets CloudWatch Logs of this account and region encrypt log groups with
-// key (the service stack's application and WAF logs, the cache slow log, the rotation log).
-func allowLogsToUse(stack awscdk.Stack, key awskms.Key) {
-	logGroups := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-	})
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogsOfThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": logGroups}},
-	}), nil)
 }

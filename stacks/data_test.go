@@ -162,7 +162,7 @@ func TestDatabaseAndCacheAdmitNoCidrRanges(t *testing.T) {
 			"FromPort":              map[string]any{"Fn::GetAtt": []any{regexp("^DatabaseInstance"), "Endpoint.Port"}},
 			"ToPort":                map[string]any{"Fn::GetAtt": []any{regexp("^DatabaseInstance"), "Endpoint.Port"}},
 			"GroupId":               map[string]any{"Fn::GetAtt": []any{regexp("^DatabaseSecurityGroup"), "GroupId"}},
-			"SourceSecurityGroupId": map[string]any{"Fn::GetAtt": []any{regexp("RotationSingleUserSecurityGroup"), "GroupId"}},
+			"SourceSecurityGroupId": map[string]any{"Fn::GetAtt": []any{regexp("^DatabaseRotationSecurityGroup"), "GroupId"}},
 		})
 	})
 }

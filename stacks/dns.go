@@ -10,6 +10,7 @@ import (
 
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/constructs/dns"
+	"github.com/garcon/infrastructure/constructs/keys"
 )
 
 // DNS ownership (README, "DNS ownership"): a hosted zone belongs to one account. An
@@ -48,6 +49,10 @@ func NewDNSStack(scope constructs.Construct, id string, env config.Environment) 
 		}).Zone
 	}
 	zones := Zones{API: delegated("ApiZone", env.APIDomain()), Static: delegated("StaticZone", env.StaticDomain())}
+	// The zone-delegation custom resource's own log group.
+	keys.EncryptLogGroups(stack, keys.NewLogsKey(stack, "LogsKey", &keys.Props{
+		Description: "Garçon " + env.Name + ": logs of the DNS delegation custom resource", RemovalPolicy: removalPolicy(env),
+	}))
 	return &DNSStack{Stack: stack, Zones: zones}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/constructs/edge"
+	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/constructs/observability"
 	"github.com/garcon/infrastructure/constructs/waf"
 )
@@ -55,12 +56,18 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment,
 	} else {
 		zone = parentZone(stack, env)
 	}
+	// The environment's Data key lives in its primary region; the WAF logs of us-east-1
+	// get a key of their own.
+	logsKey := keys.NewLogsKey(stack, "LogsKey", &keys.Props{
+		Description: fmt.Sprintf("Garçon %s: CloudFront WAF logs (us-east-1)", env.Name), RemovalPolicy: removalPolicy(env),
+	})
 	acl := waf.New(stack, "Waf", &waf.Props{
-		Scope:         waf.ScopeCloudFront,
-		Name:          fmt.Sprintf("garcon-%s-static", env.Name),
-		RateLimit:     env.Edge.WafRateLimit,
-		LogRetention:  retentionDays(env.Logs.RetentionDays),
-		RemovalPolicy: removalPolicy(env),
+		Scope:            waf.ScopeCloudFront,
+		Name:             fmt.Sprintf("garcon-%s-static", env.Name),
+		RateLimit:        env.Edge.WafRateLimit,
+		LogRetention:     retentionDays(env.Logs.RetentionDays),
+		LogEncryptionKey: logsKey,
+		RemovalPolicy:    removalPolicy(env),
 	})
 	assets := edge.New(stack, "Static", &edge.Props{
 		HostedZone:       zone,
@@ -79,6 +86,7 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment,
 	monitoring.WafBlocked(stack, "WafBlockedSpike", acl.ACLMetric, nil, env.Alarms.WafBlockedPer5Minutes)
 
 	watchProducers(stack, dnsStackOf(dnsStack))
+	keys.EncryptLogGroups(stack, logsKey)
 	output(stack, "AssetsBucketName", *assets.Assets.BucketName(), "Bucket the front-end pipeline uploads static assets to")
 	output(stack, "DistributionId", *assets.Distribution.DistributionId(), "CloudFront distribution to invalidate after an upload")
 	output(stack, "DistributionDomainName", *assets.Distribution.DistributionDomainName(), "CloudFront domain of the distribution")

@@ -210,3 +210,94 @@ func zoneOf(env *stacks.Environment, zoneID string) any {
 		"StackName": env.Config.StageName + "-Dns", "OutputName": regexp("^PublishOutputRef" + zoneID),
 	})}
 }
+
+// The assets bucket is SSE-KMS encrypted by the Edge stack's key, named by its alias ARN
+// (so the bucket does not depend on the key, and the key policy can name the distribution).
+func TestEdgeAssetsAreEncryptedWithTheEdgeKeyByAlias(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		alias := "alias/garcon/static-assets/" + strings.ReplaceAll(env.Config.StaticDomain(), ".", "-")
+		tpl.HasResourceProperties(jsii.String("AWS::KMS::Alias"), map[string]any{
+			"AliasName": alias, "TargetKeyId": map[string]any{"Fn::GetAtt": []any{regexp("^StaticAssetsKey"), "Arn"}},
+		})
+		assets := *tpl.FindResources(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"Properties": objectLike(map[string]any{"LoggingConfiguration": objectLike(map[string]any{"LogFilePrefix": "s3/assets/"})}),
+		})
+		require.Len(t, assets, 1)
+		for _, raw := range assets {
+			encryption := (*raw)["Properties"].(map[string]any)["BucketEncryption"]
+			assert.Equal(t, map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
+				"BucketKeyEnabled": true,
+				"ServerSideEncryptionByDefault": map[string]any{
+					"SSEAlgorithm":   "aws:kms",
+					"KMSMasterKeyID": "arn:aws:kms:us-east-1:" + env.Config.Account + ":" + alias,
+				},
+			}}}, encryption)
+		}
+	})
+}
+
+// CloudFront may decrypt with the assets key on behalf of this distribution only: the one
+// service statement of the key policy names the distribution's ARN with StringEquals
+// (CDK's OAC origin would admit every distribution of the account).
+func TestEdgeAssetsKeyPolicyAdmitsOnlyThisDistribution(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		keys := *tpl.FindResources(jsii.String("AWS::KMS::Key"), map[string]any{
+			"Properties": objectLike(map[string]any{"Description": "Garçon static assets of " + env.Config.StaticDomain()}),
+		})
+		require.Len(t, keys, 1)
+		distributions := *tpl.FindResources(jsii.String("AWS::CloudFront::Distribution"), nil)
+		require.Len(t, distributions, 1)
+		var distribution string
+		for id := range distributions {
+			distribution = id
+		}
+		for _, raw := range keys {
+			statements := (*raw)["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)["Statement"].([]any)
+			var services []any
+			for _, s := range statements {
+				if st := s.(map[string]any); st["Principal"].(map[string]any)["Service"] != nil {
+					services = append(services, st)
+				}
+			}
+			assert.Equal(t, []any{map[string]any{
+				"Sid": "AllowThisDistributionThroughOAC", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "cloudfront.amazonaws.com"},
+				"Action":    "kms:Decrypt", "Resource": "*",
+				"Condition": map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:aws:cloudfront::" + env.Config.Account + ":distribution/",
+					map[string]any{"Ref": distribution},
+				}}}}},
+			}}, services)
+		}
+	})
+}
+
+// CloudFront standard logs need object ACLs and SSE-S3; the bucket is versioned like the
+// other log bucket, and its logs expire after the configured retention.
+func TestEdgeLogBucketIsVersionedAndAcceptsCloudFrontLogs(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		templateOf(env.Edge.Stack).HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"OwnershipControls":       map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "ObjectWriter"}}},
+			"BucketEncryption":        map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}}}},
+			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+			"LifecycleConfiguration": map[string]any{"Rules": []any{objectLike(map[string]any{
+				"Id": "expire-logs", "ExpirationInDays": env.Config.Logs.RetentionDays,
+			})}},
+		})
+	})
+}
+
+// The us-east-1 WAF logs are encrypted with the Edge stack's own logs key, which
+// CloudWatch Logs of us-east-1 may use for this account's log groups only.
+func TestEdgeWafLogsAreEncryptedWithTheEdgeLogsKey(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Edge.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+			"LogGroupName": objectLike(map[string]any{}),
+			"KmsKeyId":     map[string]any{"Fn::GetAtt": []any{regexp("^LogsKey"), "Arn"}},
+		})
+		assertLogsKeyPolicy(t, tpl, "^LogsKey", "us-east-1", env.Config.Account)
+	})
+}

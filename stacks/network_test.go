@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	re "regexp"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -182,4 +183,43 @@ func envByName(t *testing.T, name string) *stacks.Environment {
 	}
 	t.Fatalf("no environment %q", name)
 	return nil
+}
+
+// Flow logs are encrypted with the Network stack's own key, which CloudWatch Logs of the
+// environment's region may use for this account's log groups only.
+func TestNetworkFlowLogsAreEncryptedWithTheNetworkKey(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		tpl := templateOf(env.Network.Stack)
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+			"KmsKeyId": map[string]any{"Fn::GetAtt": []any{regexp("^FlowLogsKey"), "Arn"}},
+		})
+		assertLogsKeyPolicy(t, tpl, "^FlowLogsKey", env.Config.Region, env.Config.Account)
+	})
+}
+
+// assertLogsKeyPolicy asserts that the key matching idPattern admits exactly one service:
+// CloudWatch Logs of region, for log groups of account in region.
+func assertLogsKeyPolicy(t *testing.T, tpl assertions.Template, idPattern, region, account string) {
+	t.Helper()
+	found := *tpl.FindResources(jsii.String("AWS::KMS::Key"), nil)
+	matched := 0
+	for id, raw := range found {
+		if !re.MustCompile(idPattern).MatchString(id) {
+			continue
+		}
+		matched++
+		props := (*raw)["Properties"].(map[string]any)
+		assert.Equal(t, true, props["EnableKeyRotation"])
+		var services []any
+		for _, s := range props["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+			if st := s.(map[string]any); st["Principal"].(map[string]any)["Service"] != nil {
+				services = append(services, st["Principal"], st["Condition"])
+			}
+		}
+		assert.Equal(t, []any{
+			map[string]any{"Service": "logs." + region + ".amazonaws.com"},
+			map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:" + region + ":" + account + ":log-group:*"}},
+		}, services)
+	}
+	assert.Equal(t, 1, matched, "one key matches %s", idPattern)
 }

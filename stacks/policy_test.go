@@ -5,14 +5,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	re "regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/internal/cdktest"
+	"github.com/garcon/infrastructure/stacks"
 )
 
 func TestCdkNagFindsNoUnsuppressedErrorsOrWarnings(t *testing.T) {
@@ -122,4 +127,77 @@ func synthPanic(app awscdk.App) (msg string) {
 	}()
 	app.Synth(nil)
 	return ""
+}
+
+// The gate has two packs: AwsSolutions everywhere, NIST 800-53 rev 5 on protected
+// environments too. A bucket with neither versioning nor KMS encryption fails both in a
+// protected environment, and only AwsSolutions in a disposable one.
+func TestPolicyChecksFailABadTemplateWithBothPacks(t *testing.T) {
+	dir := t.TempDir()
+	app, err := cdktest.NewApp(dir)
+	require.NoError(t, err)
+	badStage := func(name string, protection config.Protection) *stacks.Environment {
+		stage := awscdk.NewStage(app, jsii.String(name), nil)
+		stack := awscdk.NewStack(stage, jsii.String("Bad"), nil)
+		awss3.NewCfnBucket(stack, jsii.String("Bucket"), &awss3.CfnBucketProps{})
+		cfg := config.Staging()
+		cfg.Protection = protection
+		return &stacks.Environment{Config: cfg, Stage: stage}
+	}
+	stacks.ApplyPolicyChecks(&stacks.App{Environments: []*stacks.Environment{
+		badStage("Protected", config.Protected), badStage("Disposable", config.Disposable),
+	}})
+	synthPanic(app)
+	found, err := cdktest.ReadFindings(dir)
+	require.NoError(t, err)
+	rules := map[string][]string{}
+	for _, e := range found.Errors {
+		stage := strings.SplitN(strings.TrimPrefix(e, "/"), "/", 2)[0]
+		if i := strings.Index(e, ": "); i > 0 {
+			rule := strings.SplitN(e[i+2:], ":", 2)[0]
+			rules[stage] = append(rules[stage], rule)
+		}
+	}
+	assert.Contains(t, rules["Protected"], "AwsSolutions-S1")
+	assert.Contains(t, rules["Protected"], "NIST.800.53.R5-S3DefaultEncryptionKMS")
+	assert.Contains(t, rules["Protected"], "NIST.800.53.R5-S3BucketVersioningEnabled")
+	assert.Contains(t, rules["Disposable"], "AwsSolutions-S1")
+	for _, rule := range rules["Disposable"] {
+		assert.NotContains(t, rule, "NIST", "a disposable environment is checked by AwsSolutions only")
+	}
+}
+
+// Every suppression of a rule about IAM wildcards or managed policies names what it
+// excuses (AppliesTo), so a new wildcard or policy on the same resource is still reported.
+func TestIAMSuppressionsNameWhatTheyExcuse(t *testing.T) {
+	for _, stack := range allStacks() {
+		for id, resource := range templateResources(stack) {
+			metadata, _ := resource["Metadata"].(map[string]any)
+			nag, _ := metadata["cdk_nag"].(map[string]any)
+			rules, _ := nag["rules_to_suppress"].([]any)
+			for _, raw := range rules {
+				rule := raw.(map[string]any)
+				switch rule["id"] {
+				case "AwsSolutions-IAM4", "AwsSolutions-IAM5":
+					assert.NotEmpty(t, rule["applies_to"], "%s %s: %s suppressed without AppliesTo", *stack.StackName(), id, rule["id"])
+				}
+				assert.NotEmpty(t, rule["reason"], "%s %s: %s", *stack.StackName(), id, rule["id"])
+			}
+		}
+	}
+}
+
+// A suppression that cites a runbook cites one that exists.
+func TestSuppressionsCiteRunbooksThatExist(t *testing.T) {
+	cited := re.MustCompile(`docs/[A-Za-z0-9_/.-]+\.md`)
+	seen := 0
+	for _, stack := range allStacks() {
+		raw, err := json.Marshal(templateResources(stack))
+		require.NoError(t, err)
+		for _, path := range cited.FindAllString(string(raw), -1) {
+			seen++
+			assert.FileExists(t, filepath.Join(cdktest.RepoRoot(), path), "%s cites %s", *stack.StackName(), path)
+		}
+	}
+	assert.NotZero(t, seen, "the JWT and Redis AUTH suppressions cite their runbooks")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/garcon/infrastructure/config"
 	"github.com/garcon/infrastructure/constructs/cache"
 	"github.com/garcon/infrastructure/constructs/database"
+	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/constructs/observability"
 	"github.com/garcon/infrastructure/constructs/service"
 	"github.com/garcon/infrastructure/constructs/waf"
@@ -151,6 +152,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	output(stack, "ApiUrl", "https://"+api.DomainName, "The API's public URL")
 	output(stack, "ClusterName", *api.Cluster.ClusterName(), "ECS cluster of the API")
 	output(stack, "ServiceName", *api.Service.ServiceName(), "ECS service of the API")
+	keys.EncryptLogGroups(stack, dataKey)
 	return &ServiceStack{Stack: stack, API: api, WebACL: acl, Alarms: monitoring.AlarmsOf(stack), Dashboard: dashboard}
 }
 

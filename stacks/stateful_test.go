@@ -16,7 +16,7 @@ import (
 // a new database, bucket or key, and the data of the old one gone. Update this list only
 // on purpose, after reading the reviewer note in the failure message.
 var pinnedStatefulIDs = map[string][]string{
-	"Network": {"AWS::EC2::VPC NetworkVpc7FB7348F"},
+	"Network": {"AWS::EC2::VPC NetworkVpc7FB7348F", "AWS::KMS::Key FlowLogsKey895A70D5"},
 	"Data": {
 		"AWS::KMS::Key AlarmTopicKeyBA1A4AA7",
 		"AWS::Backup::BackupVault BackupVaultADF21B19",
@@ -34,10 +34,13 @@ var pinnedStatefulIDs = map[string][]string{
 	},
 	"Edge": {
 		"AWS::KMS::Key AlarmTopicKeyBA1A4AA7",
+		"AWS::KMS::Key LogsKeyA6AB43B2",
+		"AWS::KMS::Key StaticAssetsKey7540C42F",
 		"AWS::S3::Bucket StaticAssets265B842E",
 		"AWS::S3::Bucket StaticLogs1F36FD7A",
 	},
 	"Dns": {
+		"AWS::KMS::Key LogsKeyA6AB43B2",
 		"AWS::Route53::HostedZone ApiZone35BB6566",
 		"AWS::Route53::HostedZone StaticZoneE2492D40",
 	},

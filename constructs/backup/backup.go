@@ -150,8 +150,15 @@ func NewPlan(scope constructs.Construct, id string, props *PlanProps) *Plan {
 	})
 	props.EncryptionKey.GrantEncryptDecrypt(role)
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("AWS Backup's service-role managed policies are the documented, AWS-maintained permissions for backing up and restoring RDS and S3.")},
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The KMS grant's wildcard actions (kms:GenerateDataKey*, kms:ReEncrypt*) are scoped to the environment's single key.")},
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("AWS Backup's service-role managed policies are the documented, AWS-maintained permissions for backing up and restoring RDS and S3."),
+			AppliesTo: &[]any{
+				jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"),
+				jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"),
+				jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup"),
+				jsii.String("Policy::arn:<AWS::Partition>:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore"),
+			}},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The KMS grant's wildcard actions (kms:GenerateDataKey*, kms:ReEncrypt*) are scoped to the environment's single key."),
+			AppliesTo: &[]any{jsii.String("Action::kms:GenerateDataKey*"), jsii.String("Action::kms:ReEncrypt*")}},
 	}, jsii.Bool(true))
 	plan.AddSelection(jsii.String("Selection"), &awsbackup.BackupSelectionOptions{
 		Resources:                  &props.Resources,

@@ -211,11 +211,20 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 		db.ReaderEndpoint = db.Replicas[0].InstanceEndpoint()
 	}
 
-	// The rotation function runs in the private subnets: it needs the database (granted
-	// here through Connections) and the Secrets Manager API (NAT or interface endpoint).
+	// The rotation function runs in the private subnets: it needs the database (the
+	// rotation adds that rule through Connections) and the Secrets Manager API over HTTPS
+	// (its public endpoint through the NAT gateways, or the interface endpoint), nothing else.
+	rotationSecurityGroup := awsec2.NewSecurityGroup(c, jsii.String("RotationSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              p.Vpc,
+		Description:      jsii.String("Master-secret rotation: to the database and the Secrets Manager API only"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	rotationSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS to the Secrets Manager API"), nil)
 	rotation := instance.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
 		AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(30)),
 		VpcSubnets:         &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		SecurityGroup:      rotationSecurityGroup,
 	})
 	retainRotationLogs(c, rotation, p)
 	return db
@@ -289,9 +298,12 @@ func newReplica(scope constructs.Construct, id string, source awsrds.DatabaseIns
 		MonitoringInterval:              awscdk.Duration_Seconds(jsii.Number(60)),
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(replica, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-RDS3"), Reason: jsii.String("A read replica is single-AZ by design; availability comes from the Multi-AZ writer and from running replicas in other zones.")},
+		{Id: jsii.String("AwsSolutions-RDS3"), Reason: jsii.String("A replica only offloads menu reads, most of them answered from Redis; losing its zone degrades uncached menu reads until RDS replaces it, accepted rather than paying for a standby per replica.")},
 		{Id: jsii.String("AwsSolutions-RDS2"), Reason: jsii.String("A replica inherits the source's KMS storage encryption; CloudFormation rejects StorageEncrypted on a replica.")},
 		{Id: jsii.String("AwsSolutions-RDS11"), Reason: jsii.String("The replica listens on DefaultPort (5433) like the writer; the rule cannot infer the engine of a replica, which has no Engine property.")},
+		{Id: jsii.String("NIST.800.53.R5-RDSMultiAZSupport"), Reason: jsii.String("A replica only offloads menu reads, most of them answered from Redis; losing its zone degrades uncached menu reads until RDS replaces it, accepted rather than paying for a standby per replica.")},
+		{Id: jsii.String("NIST.800.53.R5-RDSStorageEncrypted"), Reason: jsii.String("A replica inherits the source's KMS storage encryption; CloudFormation rejects StorageEncrypted on a replica.")},
+		{Id: jsii.String("NIST.800.53.R5-RDSInBackupPlan"), Reason: jsii.String("A replica holds a copy of the writer, which the AWS Backup plan backs up; a lost replica is recreated from the writer.")},
 	}, jsii.Bool(false))
 	suppressMonitoringRole(replica)
 	if p.Disposable {

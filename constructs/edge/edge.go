@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -18,6 +19,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/garcon/infrastructure/constructs/dns"
+	"github.com/garcon/infrastructure/constructs/storage"
 	"github.com/garcon/infrastructure/internal/validation"
 )
 
@@ -44,6 +46,8 @@ type Edge struct {
 	constructs.Construct
 	// Assets is the private bucket the front-end pipeline uploads to.
 	Assets awss3.Bucket
+	// AssetsKey encrypts Assets (SSE-KMS); only this distribution may decrypt through it.
+	AssetsKey awskms.Key
 	// Logs receives the distribution's standard logs.
 	Logs awss3.Bucket
 	// Distribution serves Assets on DomainName.
@@ -62,39 +66,20 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 	}
 	domain := props.DomainName
 
-	logs := awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		// CloudFront standard logging writes with an ACL grant: ACLs must stay enabled.
-		ObjectOwnership: awss3.ObjectOwnership_OBJECT_WRITER,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration:                          awscdk.Duration_Days(jsii.Number(props.LogRetentionDays)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		RemovalPolicy: removal,
-		// A bucket deleted with its stack must be emptied first, or the delete fails.
-		AutoDeleteObjects: jsii.Bool(removal == awscdk.RemovalPolicy_DESTROY),
+	// CloudFront standard logging writes with an ACL grant: ACLs must stay enabled.
+	logs := storage.NewLogBucket(c, "Logs", storage.LogBucketProps{
+		RetentionDays: props.LogRetentionDays, ACLWriters: true, RemovalPolicy: removal,
+		SSES3Reason: "It also receives the assets bucket's S3 server access logs, which S3 delivers only to SSE-S3 buckets.",
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-S1"), Reason: jsii.String("This bucket is the access-log destination; logging it into itself would loop.")},
-	}, jsii.Bool(false))
-
-	assets := awss3.NewBucket(c, jsii.String("Assets"), &awss3.BucketProps{
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:             awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:             jsii.Bool(true),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
-		ServerAccessLogsBucket: logs,
-		ServerAccessLogsPrefix: jsii.String("s3/assets/"),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		RemovalPolicy: removal,
-		// A bucket deleted with its stack must be emptied first, or the delete fails.
-		AutoDeleteObjects: jsii.Bool(removal == awscdk.RemovalPolicy_DESTROY),
+	assetsKey, assetsKeyAlias := newAssetsKey(c, domain, removal)
+	assets := storage.NewPrivateBucket(c, "Assets", storage.PrivateBucketProps{
+		// By alias, not by key: see newAssetsKey.
+		EncryptionKeyAliasArn: assetsKeyAlias,
+		AccessLogs:            logs,
+		AccessLogsPrefix:      "s3/assets/",
+		NoncurrentVersionDays: 30,
+		ReplicationReason:     "Static assets are build outputs that the front-end pipeline uploads again from the repository.",
+		RemovalPolicy:         removal,
 	})
 
 	certificate := dns.Certificate(c, props.HostedZone, domain)
@@ -149,9 +134,10 @@ func New(scope constructs.Construct, id string, props *Props) *Edge {
 		{Id: jsii.String("AwsSolutions-CFR1"), Reason: jsii.String("Static assets of a public ordering app are served worldwide; abuse is handled by WAF, not by geography.")},
 	}, jsii.Bool(false))
 
+	allowDistributionToDecrypt(assetsKey, distribution)
 	dns.Aliases(c, props.HostedZone, domain, awsroute53targets.NewCloudFrontTarget(distribution))
 
-	return &Edge{Construct: c, Assets: assets, Logs: logs, Distribution: distribution, DomainName: domain}
+	return &Edge{Construct: c, Assets: assets, AssetsKey: assetsKey, Logs: logs, Distribution: distribution, DomainName: domain}
 }
 
 func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {

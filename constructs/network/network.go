@@ -9,9 +9,11 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/garcon/infrastructure/internal/validation"
 )
@@ -39,6 +41,9 @@ type Props struct {
 	// FlowLogRetention is how long the VPC flow logs are kept.
 	// Default: awslogs.RetentionDays_ONE_YEAR.
 	FlowLogRetention awslogs.RetentionDays
+	// FlowLogKey encrypts the flow-log group; its policy must admit CloudWatch Logs
+	// (keys.NewLogsKey).
+	FlowLogKey awskms.IKey
 	// RemovalPolicy applies to the VPC and the flow-log group.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
@@ -86,11 +91,17 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 		IpProtocol:        awsec2.IpProtocol_DUAL_STACK,
 		AvailabilityZones: jsii.Strings(props.AvailabilityZones...),
 		NatGateways:       jsii.Number(props.NatGateways),
+		// No subnet hands out public addresses on its own: IPv6 addresses are globally
+		// routable, and nothing here needs one by default (the load balancer gets its
+		// IPv6 addresses as a dual-stack load balancer; NAT gateways use Elastic IPs).
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-			{Name: jsii.String(PublicSubnetName), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+			{Name: jsii.String(PublicSubnetName), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24),
+				MapPublicIpOnLaunch: jsii.Bool(false), Ipv6AssignAddressOnCreation: jsii.Bool(false)},
 			// Large private subnets: every Fargate task and interface endpoint takes an address.
-			{Name: jsii.String(PrivateSubnetName), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(20)},
-			{Name: jsii.String(IsolatedSubnetName), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
+			{Name: jsii.String(PrivateSubnetName), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(20),
+				Ipv6AssignAddressOnCreation: jsii.Bool(false)},
+			{Name: jsii.String(IsolatedSubnetName), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24),
+				Ipv6AssignAddressOnCreation: jsii.Bool(false)},
 		},
 		// Removes every rule of the default security group, so nothing can be attached
 		// to it by accident and gain open access (CIS AWS Foundations 5.4).
@@ -101,12 +112,19 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 		},
 	})
 
+	for _, subnet := range *vpc.PublicSubnets() {
+		cdknag.NagSuppressions_AddResourceSuppressions(subnet, &[]*cdknag.NagPackSuppression{
+			{Id: jsii.String("NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW"), Reason: jsii.String("Public subnets hold only the internet-facing load balancer and the NAT gateways, which need the default routes to the internet gateway.")},
+		}, jsii.Bool(true))
+	}
+
 	// Everything in the VPC refers to it by id; keeping it when its stack is deleted keeps
 	// that id valid for whatever outlives the stack.
 	vpc.ApplyRemovalPolicy(removal)
 
 	flowLogGroup := awslogs.NewLogGroup(c, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,
+		EncryptionKey: props.FlowLogKey,
 		RemovalPolicy: removal,
 	})
 	vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
@@ -116,10 +134,17 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 
 	if props.InterfaceEndpoints {
 		for _, e := range interfaceEndpoints {
+			// An endpoint only answers requests, and security groups are stateful: no egress.
+			securityGroup := awsec2.NewSecurityGroup(c, jsii.String(e.id+"EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
+				Vpc:              vpc,
+				Description:      jsii.String(e.id + " interface endpoint: HTTPS from the VPC, no egress"),
+				AllowAllOutbound: jsii.Bool(false),
+			})
 			endpoint := vpc.AddInterfaceEndpoint(jsii.String(e.id), &awsec2.InterfaceVpcEndpointOptions{
 				Service:           e.service,
 				PrivateDnsEnabled: jsii.Bool(true),
 				Subnets:           &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+				SecurityGroups:    &[]awsec2.ISecurityGroup{securityGroup},
 				// Opened below from the literal VPC block instead: the default rule refers to
 				// the VPC's CIDR attribute, which policy checks cannot evaluate.
 				Open: jsii.Bool(false),
@@ -134,6 +159,7 @@ func New(scope constructs.Construct, id string, props *Props) *Network {
 
 func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
 	v := validation.For(scope, id)
+	v.Require(p.FlowLogKey != nil, "FlowLogKey", "is required; allowed: a customer-managed KMS key whose policy admits CloudWatch Logs (keys.NewLogsKey)")
 	v.Require(len(p.AvailabilityZones) >= 2, "AvailabilityZones", fmt.Sprintf("has %d zones; allowed: at least 2", len(p.AvailabilityZones)))
 	v.Require(p.NatGateways >= 1 && p.NatGateways <= max(len(p.AvailabilityZones), 1), "NatGateways",
 		fmt.Sprintf("is %d; allowed: 1 to %d (one per zone)", p.NatGateways, max(len(p.AvailabilityZones), 1)))

@@ -29,6 +29,9 @@ import (
 	"github.com/garcon/infrastructure/internal/validation"
 )
 
+// ContainerUser is the uid:gid the API runs as: distroless's "nonroot", the image's USER.
+const ContainerUser = "65532:65532"
+
 // Timing contract with the app (see app/README.md): the app finishes in-flight requests
 // within SHUTDOWN_TIMEOUT (25 s) of SIGTERM, below StopTimeout, after which ECS kills it;
 // the load balancer stops routing new requests to a draining task after
@@ -251,7 +254,9 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 		},
 		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(StopTimeout)),
 		ReadonlyRootFilesystem: jsii.Bool(true),
-		Essential:              jsii.Bool(true),
+		// Non-root even if the image's USER changes: the task definition says so itself.
+		User:      jsii.String(ContainerUser),
+		Essential: jsii.Bool(true),
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(task, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-ECS2"), Reason: jsii.String("Only non-secret wiring (hosts, ports, bucket name) is plain environment; every secret is injected from Secrets Manager.")},
@@ -294,11 +299,14 @@ func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificate
 		{Id: jsii.String("AwsSolutions-EC23"), Reason: jsii.String("The public API's load balancer must accept HTTP (redirected) and HTTPS from the whole internet; WAF filters what reaches it.")},
 	}, jsii.Bool(true))
 
-	alb.AddRedirect(&awselasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig{
+	redirect := alb.AddRedirect(&awselasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig{
 		SourcePort: jsii.Number(80), SourceProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
 		TargetPort: jsii.Number(443), TargetProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
 		Open: jsii.Bool(false), // opened above, for IPv4 and IPv6
 	})
+	cdknag.NagSuppressions_AddResourceSuppressions(redirect, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("NIST.800.53.R5-ELBv2ACMCertificateRequired"), Reason: jsii.String("This listener only answers plain HTTP with a permanent redirect to HTTPS; no content is served on it.")},
+	}, jsii.Bool(false))
 	https := alb.AddListener(jsii.String("Https"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port:         jsii.Number(443),
 		Protocol:     awselasticloadbalancingv2.ApplicationProtocol_HTTPS,

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/garcon/infrastructure/internal/validation"
 )
@@ -50,42 +49,17 @@ func New(scope constructs.Construct, id string, props *Props) *Storage {
 	p.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
 
-	logs := awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:         jsii.Bool(true),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("expire-logs"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(p.LogRetentionDays)),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(7)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		RemovalPolicy: p.RemovalPolicy,
-		// A bucket deleted with its stack must be emptied first, or the delete fails.
-		AutoDeleteObjects: jsii.Bool(p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
+	logs := NewLogBucket(c, "Logs", LogBucketProps{
+		RetentionDays: p.LogRetentionDays, RemovalPolicy: p.RemovalPolicy,
+		SSES3Reason: "S3 server access logs of the uploads bucket and the API load balancer's access logs are delivered only to SSE-S3 buckets.",
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(logs, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-S1"), Reason: jsii.String("This bucket is the access-log destination; logging it into itself would loop.")},
-	}, jsii.Bool(false))
-
-	uploads := awss3.NewBucket(c, jsii.String("Uploads"), &awss3.BucketProps{
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:             awss3.BucketEncryption_KMS,
-		EncryptionKey:          p.EncryptionKey,
-		BucketKeyEnabled:       jsii.Bool(true),
-		EnforceSSL:             jsii.Bool(true),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
-		ServerAccessLogsBucket: logs,
-		ServerAccessLogsPrefix: jsii.String("s3/uploads/"),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("expire-noncurrent-and-abort-multipart"),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(p.NoncurrentVersionDays)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-		Cors: &[]*awss3.CorsRule{{
+	uploads := NewPrivateBucket(c, "Uploads", PrivateBucketProps{
+		EncryptionKey:         p.EncryptionKey,
+		AccessLogs:            logs,
+		AccessLogsPrefix:      "s3/uploads/",
+		NoncurrentVersionDays: p.NoncurrentVersionDays,
+		ReplicationReason:     "AWS Backup backs the uploads up daily and copies each recovery point to the DR region's vault.",
+		Cors: []*awss3.CorsRule{{
 			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT},
 			AllowedOrigins: jsii.Strings(p.CorsOrigins...),
 			AllowedHeaders: jsii.Strings("content-type", "content-length", "x-amz-*"),
@@ -93,8 +67,6 @@ func New(scope constructs.Construct, id string, props *Props) *Storage {
 			MaxAge:         jsii.Number(3000),
 		}},
 		RemovalPolicy: p.RemovalPolicy,
-		// A bucket deleted with its stack must be emptied first, or the delete fails.
-		AutoDeleteObjects: jsii.Bool(p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
 	})
 	return &Storage{Construct: c, Uploads: uploads, Logs: logs}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/stretchr/testify/assert"
 
+	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/constructs/waf"
 	"github.com/garcon/infrastructure/internal/cdktest"
 )
@@ -19,6 +20,7 @@ func TestWAFMisuseReportsEveryProblemAtOnce(t *testing.T) {
 		"RateLimit: is 10; allowed: 100 to 2000000000",
 		`Name: "Bad Name"; allowed: lower-case letters, digits and '-', e.g. garcon-staging-api`,
 		"LogRetention: is required; allowed: an awslogs.RetentionDays",
+		"LogEncryptionKey: is required; allowed: a customer-managed KMS key whose policy admits CloudWatch Logs (keys.NewLogsKey)",
 	}, err.Problems)
 }
 
@@ -26,7 +28,8 @@ func TestWAFMisuseReportsEveryProblemAtOnce(t *testing.T) {
 // retained group never blocks the recreation of its stack.
 func TestWAFLogGroupIsRetainedUnderAUniqueName(t *testing.T) {
 	stack := cdktest.Stack(t, "eu-west-3")
-	acl := waf.New(stack, "Waf", &waf.Props{Scope: waf.ScopeRegional, RateLimit: 1000, Name: "garcon-test-api", LogRetention: awslogs.RetentionDays_ONE_WEEK})
+	acl := waf.New(stack, "Waf", &waf.Props{Scope: waf.ScopeRegional, RateLimit: 1000, Name: "garcon-test-api", LogRetention: awslogs.RetentionDays_ONE_WEEK,
+		LogEncryptionKey: keys.NewLogsKey(stack, "Key", &keys.Props{Description: "waf logs"})})
 	assert.Equal(t, awscdk.CfnDeletionPolicy_RETAIN, cdktest.DeletionPolicy(t, acl.LogGroup))
 	name := stack.Resolve(acl.LogGroup.Node().DefaultChild().(awslogs.CfnLogGroup).LogGroupName())
 	assert.Equal(t, map[string]any{"Fn::Join": []any{"", []any{

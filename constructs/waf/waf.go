@@ -51,8 +51,8 @@ type Props struct {
 	RateLimit int
 	// LogRetention is how long WAF logs are kept.
 	LogRetention awslogs.RetentionDays
-	// LogEncryptionKey encrypts the WAF logs; its policy must admit CloudWatch Logs.
-	// Default: no KMS encryption (CloudWatch Logs' own encryption).
+	// LogEncryptionKey encrypts the WAF logs; its policy must admit CloudWatch Logs of the
+	// web ACL's region (keys.NewLogsKey).
 	LogEncryptionKey awskms.IKey
 	// RemovalPolicy applies to the log group.
 	// Default: awscdk.RemovalPolicy_RETAIN.
@@ -191,5 +191,6 @@ func (p *Props) validate(scope constructs.Construct, id string) *validation.Prob
 	v.Require(p.RateLimit >= 100 && p.RateLimit <= 2_000_000_000, "RateLimit", fmt.Sprintf("is %d; allowed: 100 to 2000000000", p.RateLimit))
 	v.Require(namePattern.MatchString(p.Name), "Name", fmt.Sprintf("%q; allowed: lower-case letters, digits and '-', e.g. garcon-staging-api", p.Name))
 	v.Require(p.LogRetention != "", "LogRetention", "is required; allowed: an awslogs.RetentionDays")
+	v.Require(p.LogEncryptionKey != nil, "LogEncryptionKey", "is required; allowed: a customer-managed KMS key whose policy admits CloudWatch Logs (keys.NewLogsKey)")
 	return v
 }

@@ -7,6 +7,7 @@ var freeTypes = map[string]string{
 	"AWS::CDK::Metadata":                           "CDK version metadata",
 	"AWS::IAM::Role":                               "IAM has no charge",
 	"AWS::IAM::Policy":                             "IAM has no charge",
+	"AWS::KMS::Alias":                              "aliases have no charge; the key they name is priced",
 	"AWS::IAM::ManagedPolicy":                      "IAM has no charge",
 	"AWS::IAM::OIDCProvider":                       "IAM has no charge",
 	"AWS::EC2::VPC":                                "no charge for the VPC itself",
