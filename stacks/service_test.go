@@ -39,6 +39,7 @@ func TestServiceTaskDefinitionFollowsConfig(t *testing.T) {
 				"Essential":              true,
 				"ReadonlyRootFilesystem": true,
 				"User":                   "65532:65532", // distroless nonroot, whatever the image says
+				"Memory":                 env.Config.Service.MemoryMiB,
 				"StopTimeout":            30,
 				"PortMappings":           []any{objectLike(map[string]any{"ContainerPort": 8080, "Protocol": "tcp"})},
 				"HealthCheck": objectLike(map[string]any{

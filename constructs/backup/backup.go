@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/internal/validation"
 )
 
@@ -47,11 +48,7 @@ func NewVault(scope constructs.Construct, id string, props *VaultProps) *Vault {
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Garçon disaster-recovery backup vault " + props.Name),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-	})
+	key := keys.New(c, "Key", &keys.Props{Description: "Garçon disaster-recovery backup vault " + props.Name, RemovalPolicy: removal})
 	vault := awsbackup.NewBackupVault(c, jsii.String("Vault"), &awsbackup.BackupVaultProps{
 		// The name is the contract with the primary region's copy action.
 		BackupVaultName: jsii.String(props.Name),

@@ -26,7 +26,10 @@ type Props struct {
 }
 
 // New creates a symmetric key with yearly automatic rotation. Its policy keeps CDK's
-// default statement (the account administers the key and grants it through IAM).
+// default statement (the account administers the key and grants it through IAM) and
+// denies kms:CreateGrant to everyone except AWS services: a grant is how RDS,
+// ElastiCache, Secrets Manager or AWS Backup use the key for a resource, and any other
+// grant would hand the key to a principal outside every policy this repository shows.
 func New(scope constructs.Construct, id string, props *Props) awskms.Key {
 	v := validation.For(scope, id)
 	v.Require(props.Description != "", "Description", "is empty; allowed: what the key encrypts")
@@ -35,11 +38,23 @@ func New(scope constructs.Construct, id string, props *Props) awskms.Key {
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	return awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
+	key := awskms.NewKey(scope, jsii.String(id), &awskms.KeyProps{
 		Description:       jsii.String(props.Description),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyGrantsExceptForAWSServices"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false",
+			"aws:PrincipalIsAWSService": "false",
+		}},
+	}), nil)
+	return key
 }
 
 // NewLogsKey creates a key that CloudWatch Logs may use for the log groups of its stack's

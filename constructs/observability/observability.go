@@ -19,6 +19,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/internal/validation"
 )
 
@@ -71,11 +72,7 @@ func NewAlarmTopic(scope constructs.Construct, id string, props *TopicProps) *Al
 		})},
 	}
 	cloudWatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
-	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Garçon alarm notifications"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-	})
+	key := keys.New(c, "Key", &keys.Props{Description: "Garçon alarm notifications", RemovalPolicy: removal})
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
 		Principals: &[]awsiam.IPrincipal{cloudWatch},

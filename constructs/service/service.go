@@ -254,6 +254,8 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 		},
 		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(StopTimeout)),
 		ReadonlyRootFilesystem: jsii.Bool(true),
+		// A hard limit: the container is stopped rather than starving the task.
+		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
 		// Non-root even if the image's USER changes: the task definition says so itself.
 		User:      jsii.String(ContainerUser),
 		Essential: jsii.Bool(true),

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/garcon/infrastructure/tools/internal/nodemodules"
 )
 
 // The replacement rules come from the CDK CLI's own service database,
@@ -18,8 +20,8 @@ import (
 // the new properties with it; nothing is kept by hand but the documented exceptions
 // below.
 
-// specRelPath is where `npm ci` installs the service database, from the repository root.
-var specRelPath = filepath.Join("node_modules", "aws-cdk", "db.json.gz")
+// specRelPath is where `npm ci` installs the service database, inside node_modules.
+var specRelPath = filepath.Join("aws-cdk", "db.json.gz")
 
 // specPath, when set (flag -spec), overrides the search for the service database.
 var specPath string
@@ -51,21 +53,11 @@ func loadRules() (map[string][]rule, error) {
 
 // findSpec looks for the service database in the working directory and its parents.
 func findSpec() (string, error) {
-	dir, err := os.Getwd()
+	path, err := nodemodules.Find(specRelPath)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("the CDK CLI's service database: %w, or pass -spec", err)
 	}
-	for {
-		path := filepath.Join(dir, specRelPath)
-		if _, err := os.Stat(path); err == nil {
-			return path, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("the CDK CLI's service database (%s) is not installed: run `make deps` (npm ci), or pass -spec", specRelPath)
-		}
-		dir = parent
-	}
+	return path, nil
 }
 
 // readSpec returns, per stateful type, the causesReplacement value of each property

@@ -68,6 +68,15 @@ type Stack struct {
 	Resources map[string]Resource
 	// Outputs maps output names to the template's outputs.
 	Outputs map[string]Output
+	// Parameters, Mappings and Conditions are the template's sections of those names, for
+	// the evaluator (Eval) to resolve Ref, Fn::FindInMap and Fn::If.
+	Parameters map[string]Parameter
+	Mappings   map[string]any
+	Conditions map[string]any
+	// Roles are the CDK bootstrap roles the CLI assumes to deploy this stack, as the
+	// manifests name them ("" or nil when the stack is deployed with the caller's own
+	// credentials, e.g. an environment-agnostic or legacy-synthesized stack).
+	Roles BootstrapRoles
 }
 
 // Resource is one entry of a template's Resources section.
@@ -76,7 +85,19 @@ type Resource struct {
 	Type string `json:"Type"`
 	// Properties are the resource's properties as decoded JSON values.
 	Properties map[string]any `json:"Properties"`
+	// Metadata is the resource's Metadata section; CDK writes the construct path there
+	// (see Path).
+	Metadata map[string]any `json:"Metadata"`
+	// Condition names the template condition that decides whether the resource exists.
+	Condition string `json:"Condition"`
+	// DeletionPolicy and UpdateReplacePolicy are the resource's policies ("" when absent).
+	DeletionPolicy      string `json:"DeletionPolicy"`
+	UpdateReplacePolicy string `json:"UpdateReplacePolicy"`
 }
+
+// Path returns the construct path CDK records in the resource's "aws:cdk:path" metadata
+// ("Staging/Service/Api/Task/ExecutionRole/Resource"), or "" when there is none.
+func (r Resource) Path() string { return String(r.Metadata["aws:cdk:path"]) }
 
 // Output is one entry of a template's Outputs section.
 type Output struct {
@@ -89,20 +110,25 @@ type manifest struct {
 }
 
 type artifact struct {
-	Type        string `json:"type"`
-	Environment string `json:"environment"`
-	DisplayName string `json:"displayName"`
-	Properties  struct {
+	Type         string   `json:"type"`
+	Environment  string   `json:"environment"`
+	DisplayName  string   `json:"displayName"`
+	Dependencies []string `json:"dependencies"`
+	Properties   struct {
 		TemplateFile  string `json:"templateFile"`
 		StackName     string `json:"stackName"`
 		DirectoryName string `json:"directoryName"`
 		DisplayName   string `json:"displayName"`
+		// File is the asset manifest of an artifact of type cdk:asset-manifest.
+		File string `json:"file"`
+		stackRoles
 	} `json:"properties"`
 }
 
 const (
 	artifactStack    = "aws:cloudformation:stack"
 	artifactAssembly = "cdk:cloud-assembly"
+	artifactAssets   = "cdk:asset-manifest"
 	// maxNesting bounds the walk of nested assemblies (stages within stages).
 	maxNesting = 8
 )
@@ -160,14 +186,15 @@ func (a *Assembly) load(dir, env string, depth int) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		if err := a.loadArtifact(dir, env, depth, id, m.Artifacts[id]); err != nil {
+		if err := a.loadArtifact(dir, env, depth, id, m.Artifacts); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	return nil
 }
 
-func (a *Assembly) loadArtifact(dir, env string, depth int, id string, art artifact) error {
+func (a *Assembly) loadArtifact(dir, env string, depth int, id string, arts map[string]artifact) error {
+	art := arts[id]
 	switch art.Type {
 	case artifactAssembly:
 		sub := art.Properties.DirectoryName
@@ -183,6 +210,9 @@ func (a *Assembly) loadArtifact(dir, env string, depth int, id string, art artif
 		st, err := loadStack(dir, env, id, art, a.opts)
 		if err != nil {
 			return err
+		}
+		if st.Roles, err = bootstrapRoles(dir, st, art, arts); err != nil {
+			return fmt.Errorf("stack %q: %w", st.Name, err)
 		}
 		a.Stacks = append(a.Stacks, st)
 	}
@@ -216,14 +246,9 @@ func loadStack(dir, env, id string, art artifact, opts options) (*Stack, error) 
 	if err != nil {
 		return nil, err
 	}
-	var tpl struct {
-		Resources map[string]Resource `json:"Resources"`
-		Outputs   map[string]Output   `json:"Outputs"`
+	if err := st.setTemplate(raw); err != nil {
+		return nil, fmt.Errorf("%s: %w", st.TemplatePath, err)
 	}
-	if err := json.Unmarshal(raw, &tpl); err != nil {
-		return nil, fmt.Errorf("%s: not a CloudFormation template: %w", st.TemplatePath, err)
-	}
-	st.Resources, st.Outputs = tpl.Resources, tpl.Outputs
 	return st, nil
 }
 
