@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Finding is one resource that fails one Control Tower rule.
@@ -34,6 +36,10 @@ type Template struct {
 // still complete.
 const guardExitFailed = 19
 
+// guardTimeout bounds one cfn-guard run (about 16 s over the whole app on 2 cores), so a
+// hung binary fails CI with a message instead of at the job's time limit.
+const guardTimeout = 5 * time.Minute
+
 // evaluate runs cfn-guard once over every template with the rules in rulesDir and returns
 // the findings, sorted.
 func evaluate(guardBin, rulesDir string, templates []Template) ([]Finding, error) {
@@ -47,7 +53,9 @@ func evaluate(guardBin, rulesDir string, templates []Template) ([]Finding, error
 		stackOf[t.Path] = t.StackName
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(guardBin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), guardTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, guardBin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError

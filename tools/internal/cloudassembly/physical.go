@@ -83,7 +83,7 @@ func (p physical) token(purpose string, n int, alphabet string) string {
 			seed = sha256.Sum256(seed[:])
 		}
 		v := binary.BigEndian.Uint32(seed[(i%8)*4:])
-		out[i] = alphabet[int(v%uint32(len(alphabet)))]
+		out[i] = alphabet[int(v)%len(alphabet)]
 	}
 	return string(out)
 }
