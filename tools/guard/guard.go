@@ -40,13 +40,19 @@ const guardExitFailed = 19
 // hung binary fails CI with a message instead of at the job's time limit.
 const guardTimeout = 5 * time.Minute
 
-// evaluate runs cfn-guard once over every template with the rules in rulesDir and returns
+// evaluate runs cfn-guard once over every template with the given rule files and returns
 // the findings, sorted.
-func evaluate(guardBin, rulesDir string, templates []Template) ([]Finding, error) {
+func evaluate(guardBin string, rules []string, templates []Template) ([]Finding, error) {
 	if len(templates) == 0 {
 		return nil, errors.New("no templates to check")
 	}
-	args := []string{"validate", "--rules", rulesDir, "--output-format", "json", "--show-summary", "none", "--structured"}
+	if len(rules) == 0 {
+		return nil, errors.New("no guard rules apply to the templates' resource types")
+	}
+	args := []string{"validate", "--output-format", "json", "--show-summary", "none", "--structured"}
+	for _, r := range rules {
+		args = append(args, "--rules", r)
+	}
 	stackOf := map[string]string{}
 	for _, t := range templates {
 		args = append(args, "--data", t.Path)

@@ -84,3 +84,22 @@ func TestTheAppHasNoUnacceptedControlTowerFindings(t *testing.T) {
 	assert.Equal(t, 0, code, "%s", stdout.String())
 	assert.Contains(t, stdout.String(), "0 open, 0 stale exceptions")
 }
+
+// Only rules about types no template has are left out; a rule without a header is kept.
+func TestApplicableRulesFollowTheReportsOnHeader(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, header string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(header+"\nrule x {}\n"), 0o600))
+	}
+	write("bucket.guard", "# Reports on:\n#   AWS::S3::Bucket\n# \n# Evaluates:")
+	write("two.guard", "# Reports on:\n#   AWS::Redshift::Cluster\n#   AWS::KMS::Key\n#\n")
+	write("redshift.guard", "# Reports on:\n#   AWS::Redshift::Cluster\n#\n")
+	write("unlabelled.guard", "# no header")
+	rules, err := applicableRules(dir, map[string]bool{"AWS::S3::Bucket": true, "AWS::KMS::Key": true})
+	require.NoError(t, err)
+	var names []string
+	for _, r := range rules {
+		names = append(names, filepath.Base(r))
+	}
+	assert.Equal(t, []string{"bucket.guard", "two.guard", "unlabelled.guard"}, names)
+}

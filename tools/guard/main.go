@@ -98,7 +98,11 @@ func check(dir, exceptionsPath, guardBin, rulesDir string) (*Result, error) {
 		return nil, err
 	}
 	var templates []Template
+	present := map[string]bool{}
 	for _, s := range assembly.Stacks {
+		for _, r := range s.Resources {
+			present[r.Type] = true
+		}
 		path, err := filepath.Abs(s.TemplatePath) // cfn-guard names files by absolute path
 		if err != nil {
 			return nil, err
@@ -114,7 +118,11 @@ func check(dir, exceptionsPath, guardBin, rulesDir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	findings, err := evaluate(guardBin, rulesDir, templates)
+	rules, err := applicableRules(rulesDir, present)
+	if err != nil {
+		return nil, err
+	}
+	findings, err := evaluate(guardBin, rules, templates)
 	if err != nil {
 		return nil, err
 	}
