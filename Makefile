@@ -84,7 +84,7 @@ clean: ## Remove synthesized output
 ACTIONLINT_VERSION := v1.7.12
 GOVULNCHECK_VERSION := v1.9.0
 
-.PHONY: guard controls synth-base actionlint vulncheck
+.PHONY: guard controls access synth-base actionlint vulncheck
 
 guard: ## Fail if HEAD (default cdk.out) would delete or replace a stateful resource of BASE: make guard BASE=<dir>
 	@if [ -z "$(BASE)" ]; then echo "usage: make guard BASE=<base cloud assembly> [HEAD=cdk.out]   (make synth-base makes one)"; exit 2; fi
@@ -92,6 +92,9 @@ guard: ## Fail if HEAD (default cdk.out) would delete or replace a stateful reso
 
 controls: synth ## cfn-guard with the AWS Control Tower rules over every template; fails on findings policy/control-tower-exceptions.txt does not accept
 	go run ./tools/guard cdk.out
+
+access: deps ## Print the access matrix of cdk.out (run make synth first), decided by an IAM policy evaluator; fails on an unmet row (COMPARE=<base cdk.out>: changed flows only, FORMAT=json)
+	go run ./tools/access -format "$(or $(FORMAT),text)" $(if $(COMPARE),-compare "$(COMPARE)") cdk.out
 
 synth-base: deps ## Synthesize git REF (default origin/main) into DIR (default .tools/cdk.base.out) for make guard
 	bash scripts/synth-ref.sh "$(or $(REF),origin/main)" "$(or $(DIR),.tools/cdk.base.out)"

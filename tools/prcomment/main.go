@@ -1,18 +1,19 @@
 // Command prcomment turns `cdk diff` output into the pull-request comment the diff
 // workflow posts: a hidden marker (so the comment is updated in place), callouts for
 // resources that would be replaced or destroyed and for IAM and security-group changes,
-// the stateful guard's report, the monthly cost delta, a summary table and one collapsible
-// section per stack.
+// the stateful guard's report, the monthly cost delta, the access changes, a summary table
+// and one collapsible section per stack.
 //
 //	prcomment -source "the deployed stacks" [-guard guard.txt [-guard-failed]] \
-//	          [-cost cost.md | -cost-error MESSAGE] \
+//	          [-cost cost.md | -cost-error MESSAGE] [-access access.json | -access-error MESSAGE] \
 //	          [-commit SHA] [-run-url URL] [-removed "Production/Old"] diff.txt...
 //
 // Each input file holds the output of one or more `cdk diff` runs (stderr, where the CLI
 // writes the diff); stacks are found by the CLI's "Stack <name>" headers. The -cost file
 // holds the output of `costestimate --compare BASE --format markdown HEAD`: the comment
-// shows its totals per environment and, collapsed, its per-resource lines. The body goes
-// to stdout.
+// shows its totals per environment and, collapsed, its per-resource lines. The -access
+// file holds the output of `access -compare BASE -format json HEAD`: the comment lists the
+// flows of the access matrix the change newly allows or denies. The body goes to stdout.
 package main
 
 import (
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&removed, "removed", "a base stack the head no longer has (repeatable)")
 	costFile := fs.String("cost", "", "`file` with the monthly cost delta: the output of costestimate --compare BASE --format markdown HEAD")
 	fs.StringVar(&in.CostError, "cost-error", "", "a `message` saying why the cost delta could not be computed (instead of -cost)")
+	accessFile := fs.String("access", "", "`file` with the access changes: the output of access -compare BASE -format json HEAD")
+	fs.StringVar(&in.AccessError, "access-error", "", "a `message` saying why the access changes could not be computed (instead of -access)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,21 +76,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "prcomment: no \"Stack <name>\" header in the input: is it `cdk diff` output (stderr)?")
 		return 1
 	}
-	var err error
-	if in.Guard, err = readOptional(*guardFile); err != nil {
+	if err := readSections(&in, *guardFile, *costFile, *accessFile, stderr); err != nil {
 		fmt.Fprintln(stderr, "prcomment:", err)
 		return 2
-	}
-	if in.Cost, err = readOptional(*costFile); err != nil {
-		fmt.Fprintln(stderr, "prcomment:", err)
-		return 2
-	}
-	if in.Cost != "" && ParseCost(in.Cost) == nil {
-		fmt.Fprintf(stderr, "prcomment: warning: %s has no \"## <environment>: $base → $head (delta per month)\" heading; it goes into the comment as is\n", *costFile)
 	}
 	in.Removed = removed
 	fmt.Fprint(stdout, Render(in))
 	return 0
+}
+
+// readSections reads the optional files of the guard's report, the cost delta and the
+// access changes into in, warning on stderr about content in a format it does not know.
+func readSections(in *Input, guardFile, costFile, accessFile string, stderr io.Writer) error {
+	var err error
+	if in.Guard, err = readOptional(guardFile); err != nil {
+		return err
+	}
+	if in.Cost, err = readOptional(costFile); err != nil {
+		return err
+	}
+	if in.Cost != "" && ParseCost(in.Cost) == nil {
+		fmt.Fprintf(stderr, "prcomment: warning: %s has no \"## <environment>: $base → $head (delta per month)\" heading; it goes into the comment as is\n", costFile)
+	}
+	if in.Access, err = readOptional(accessFile); err != nil {
+		return err
+	}
+	if _, ok := ParseAccess(in.Access); in.Access != "" && !ok {
+		fmt.Fprintf(stderr, "prcomment: warning: %s is not the JSON of access -compare; it goes into the comment as is\n", accessFile)
+	}
+	return nil
 }
 
 // readOptional returns the content of the file at path, or "" when path is "".

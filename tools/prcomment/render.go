@@ -32,11 +32,16 @@ type Input struct {
 	Cost string
 	// CostError says why the cost delta could not be computed (may be empty).
 	CostError string
+	// Access is the access-matrix comparison as `access -compare BASE -format json HEAD`
+	// prints it (may be empty: no access section).
+	Access string
+	// AccessError says why the access comparison could not be made (may be empty).
+	AccessError string
 }
 
 // Render builds the comment body: the marker, callouts for replacements, deletions, IAM
-// and security-group changes, the stateful guard's report, the cost delta, a summary table
-// and one collapsible section per stack.
+// and security-group changes, the stateful guard's report, the cost delta, the access
+// changes, a summary table and one collapsible section per stack.
 func Render(in Input) string {
 	var head strings.Builder
 	head.WriteString(Marker + "\n## CDK diff\n\n")
@@ -52,17 +57,14 @@ func Render(in Input) string {
 	changed, unchanged := split(in.Stacks)
 	writeCallouts(&head, in, changed)
 
-	if in.Guard != "" {
-		verdict := "passed"
-		if in.GuardFailed {
-			verdict = "<b>found stateful resources that would be replaced or deleted</b>"
-		}
-		fmt.Fprintf(&head, "<details%s><summary>Stateful resource guard %s</summary>\n\n%s\n</details>\n\n",
-			openIf(in.GuardFailed), verdict, fenced(strings.TrimSpace(in.Guard)))
-	}
+	writeGuard(&head, in)
 
 	if strings.TrimSpace(in.Cost) != "" || in.CostError != "" {
 		head.WriteString(costSection(in.Cost, in.CostError, costLimit))
+	}
+
+	if strings.TrimSpace(in.Access) != "" || in.AccessError != "" {
+		head.WriteString(accessSection(in.Access, in.AccessError, accessLimit))
 	}
 
 	if len(changed) > 0 {
@@ -93,6 +95,19 @@ func Render(in Input) string {
 		body += section
 	}
 	return body
+}
+
+// writeGuard writes the stateful guard's report, collapsed unless it failed.
+func writeGuard(b *strings.Builder, in Input) {
+	if in.Guard == "" {
+		return
+	}
+	verdict := "passed"
+	if in.GuardFailed {
+		verdict = "<b>found stateful resources that would be replaced or deleted</b>"
+	}
+	fmt.Fprintf(b, "<details%s><summary>Stateful resource guard %s</summary>\n\n%s\n</details>\n\n",
+		openIf(in.GuardFailed), verdict, fenced(strings.TrimSpace(in.Guard)))
 }
 
 func writeCallouts(b *strings.Builder, in Input, changed []StackDiff) {
