@@ -17,7 +17,7 @@ GO_MODULES := . app
 .PHONY: help deps services synth test lint fmt-check vet bench ls clean environments
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -107,6 +107,22 @@ actionlint: .tools/bin/actionlint-$(ACTIONLINT_VERSION) ## Lint the workflows (a
 	actionlint
 	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh; \
 	else echo "shellcheck is not installed: run: blocks and scripts/ were not checked (apt-get install shellcheck)"; fi
+
+# The E2E suite (app/e2e) against the binary started on loopback with the services of
+# E2E_MODE (tls: the production connection path; CI's containers: plain).
+E2E_MODE ?= tls
+
+.PHONY: e2e-local e2e check-github
+
+e2e-local: services ## Run the black-box E2E suite against garcon serve started on loopback (E2E_MODE=tls|plain)
+	cd app && GARCON_SERVICES_ENV="$(SERVICES_ENV)" GARCON_TEST_MODE=$(E2E_MODE) go run ./e2e/local
+
+e2e: ## Run the E2E suite against a deployed environment: make e2e URL=https://staging-api.garcon.app RESTAURANT=<id> [STATIC=https://static...]
+	@if [ -z "$(URL)" ] || [ -z "$(RESTAURANT)" ]; then echo "usage: make e2e URL=<api url> RESTAURANT=<restaurant id with a menu> [STATIC=<static url>]"; exit 2; fi
+	GARCON_E2E_RESTAURANT_ID="$(RESTAURANT)" bash scripts/e2e.sh "$(URL)" "$(STATIC)"
+
+check-github: ## Verify with gh api the GitHub settings the pipeline needs (environments, reviewers, branch rules, variables, OIDC subject)
+	go run ./tools/checkgithub $(if $(REPO),-repo "$(REPO)")
 
 vulncheck: ## govulncheck both modules (needs network access to vuln.go.dev)
 	go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...

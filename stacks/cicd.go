@@ -26,6 +26,7 @@ func NewCICDStack(scope constructs.Construct, id string, env config.Environment,
 	access := cicd.New(stack, "GitHub", &cicd.Props{
 		Repository:        env.GitHub.Repository,
 		DeployEnvironment: env.Name,
+		DeployBranch:      env.GitHub.Branch,
 		Regions:           uniqueRegions(env.Region, env.DRRegion, EdgeRegion),
 		StackNamePrefix:   env.StageName + "-",
 		ImportProvider:    importProvider,

@@ -3,6 +3,8 @@ package stacks_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/garcon/infrastructure/constructs/cicd"
 	"github.com/garcon/infrastructure/stacks"
 )
 
@@ -58,14 +61,55 @@ func TestGitHubOIDCProvider(t *testing.T) {
 	})
 }
 
-func TestDeployRoleTrustsOnlyThisRepositoryAndEnvironment(t *testing.T) {
+// The deploy role trusts one environment of one repository, and only jobs of the
+// environment's deploy branch running the reusable deploy workflow: without the ref and
+// job_workflow_ref conditions, any branch's workflow naming the environment could assume
+// it whenever the environment's deployment-branch rule is missing (make check-github).
+func TestDeployRoleTrustsOnlyThisRepositoryEnvironmentBranchAndWorkflow(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		cond := trustCondition(t, env, role(t, env, "GitHubDeployRole"))
+		repo, branch := env.Config.GitHub.Repository, env.Config.GitHub.Branch
 		assert.Equal(t, map[string]any{
-			"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-			"token.actions.githubusercontent.com:sub": fmt.Sprintf("repo:%s:environment:%s", env.Config.GitHub.Repository, env.Config.Name),
+			"token.actions.githubusercontent.com:aud":              "sts.amazonaws.com",
+			"token.actions.githubusercontent.com:sub":              fmt.Sprintf("repo:%s:environment:%s", repo, env.Config.Name),
+			"token.actions.githubusercontent.com:ref":              "refs/heads/" + branch,
+			"token.actions.githubusercontent.com:job_workflow_ref": repo + "/.github/workflows/deploy.yml@refs/heads/" + branch,
 		}, cond)
 	})
+}
+
+// Production, spelled out: the environment, main, and the deploy workflow of main.
+func TestProductionDeployRoleRequiresMainAndTheDeployWorkflow(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		if env.Config.Name != "production" {
+			return
+		}
+		cond := trustCondition(t, env, role(t, env, "GitHubDeployRole"))
+		assert.Equal(t, "repo:garcon-app/garcon-infrastructure:environment:production", cond["token.actions.githubusercontent.com:sub"])
+		assert.Equal(t, "refs/heads/main", cond["token.actions.githubusercontent.com:ref"])
+		assert.Equal(t, "garcon-app/garcon-infrastructure/.github/workflows/deploy.yml@refs/heads/main",
+			cond["token.actions.githubusercontent.com:job_workflow_ref"])
+	})
+}
+
+// The workflow the trust names is the one that deploys: a renamed deploy.yml or a deploy
+// job outside it would be refused by STS at the first deploy, not by a test.
+func TestTheTrustedDeployWorkflowIsTheOneThatAssumesTheDeployRole(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", cicd.DefaultDeployWorkflow))
+	require.NoError(t, err)
+	workflow := string(raw)
+	assert.Contains(t, workflow, "workflow_call:", "deploy.yml is a reusable workflow: job_workflow_ref names it")
+	assert.Contains(t, workflow, "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}")
+	others, err := filepath.Glob(filepath.Join("..", ".github", "workflows", "*.yml"))
+	require.NoError(t, err)
+	for _, path := range others {
+		if filepath.Base(path) == filepath.Base(cicd.DefaultDeployWorkflow) {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "vars.AWS_DEPLOY_ROLE_ARN", "%s assumes the deploy role, which trusts deploy.yml only", path)
+	}
 }
 
 func TestDiffRoleTrustsOnlyPullRequestsOfThisRepository(t *testing.T) {

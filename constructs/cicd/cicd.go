@@ -23,6 +23,9 @@ const GitHubIssuer = "token.actions.githubusercontent.com"
 // CDKQualifier is the default bootstrap qualifier (`cdk bootstrap` without --qualifier).
 const CDKQualifier = "hnb659fds"
 
+// DefaultDeployWorkflow is the reusable workflow whose jobs deploy (Props.DeployWorkflow).
+const DefaultDeployWorkflow = ".github/workflows/deploy.yml"
+
 // Props configures GitHubAccess.
 type Props struct {
 	// Repository is "owner/name"; no wildcards.
@@ -30,6 +33,15 @@ type Props struct {
 	// DeployEnvironment is the GitHub environment whose jobs may deploy (its protection
 	// rules — required reviewers, allowed branch — are the approval gate).
 	DeployEnvironment string
+	// DeployBranch is the branch whose pushes deploy DeployEnvironment. The deploy role's
+	// trust requires the token's `ref` claim to be refs/heads/<DeployBranch> and its
+	// `job_workflow_ref` to be DeployWorkflow at that ref, so a job of another branch or
+	// workflow that names the environment cannot assume it even if the environment's
+	// deployment-branch rule is missing.
+	DeployBranch string
+	// DeployWorkflow is the path of the reusable workflow that runs the deploy jobs.
+	// Default: DefaultDeployWorkflow.
+	DeployWorkflow string
 	// Regions are the regions the deploy role may reach the bootstrap roles in.
 	Regions []string
 	// StackNamePrefix limits the diff role to the environment's stacks, e.g. "Staging-".
@@ -63,15 +75,17 @@ func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
 	provider := newProvider(c, stack, props.ImportProvider)
-	// Exact subjects only (StringEquals): no other repository, branch or environment,
-	// and no wildcard, can ever match.
-	principal := func(subject string) awsiam.IPrincipal {
-		return awsiam.NewOpenIdConnectPrincipal(provider, &map[string]any{
-			"StringEquals": map[string]any{
-				GitHubIssuer + ":aud": "sts.amazonaws.com",
-				GitHubIssuer + ":sub": subject,
-			},
-		})
+	// Exact values only (StringEquals): no other repository, branch, workflow or
+	// environment, and no wildcard, can ever match.
+	principal := func(subject string, claims map[string]string) awsiam.IPrincipal {
+		equals := map[string]any{
+			GitHubIssuer + ":aud": "sts.amazonaws.com",
+			GitHubIssuer + ":sub": subject,
+		}
+		for claim, value := range claims {
+			equals[GitHubIssuer+":"+claim] = value
+		}
+		return awsiam.NewOpenIdConnectPrincipal(provider, &map[string]any{"StringEquals": equals})
 	}
 	bootstrapRole := func(kind, region string) *string {
 		return stack.FormatArn(&awscdk.ArnComponents{
@@ -82,7 +96,7 @@ func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
 
 	deploy := awsiam.NewRole(c, jsii.String("DeployRole"), &awsiam.RoleProps{
 		Description:        jsii.String(fmt.Sprintf("GitHub Actions deploys of %s (environment %s): may only assume the CDK bootstrap roles", props.Repository, props.DeployEnvironment)),
-		AssumedBy:          principal(fmt.Sprintf("repo:%s:environment:%s", props.Repository, props.DeployEnvironment)),
+		AssumedBy:          principal(fmt.Sprintf("repo:%s:environment:%s", props.Repository, props.DeployEnvironment), props.deployClaims()),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 	})
 	var deployTargets []*string
@@ -99,7 +113,7 @@ func New(scope constructs.Construct, id string, props *Props) *GitHubAccess {
 
 	diff := awsiam.NewRole(c, jsii.String("DiffRole"), &awsiam.RoleProps{
 		Description:        jsii.String(fmt.Sprintf("GitHub Actions cdk diff on pull requests of %s: reads the environment's templates only", props.Repository)),
-		AssumedBy:          principal(fmt.Sprintf("repo:%s:pull_request", props.Repository)),
+		AssumedBy:          principal(fmt.Sprintf("repo:%s:pull_request", props.Repository), nil),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 	})
 	stacks := stack.FormatArn(&awscdk.ArnComponents{
@@ -136,6 +150,21 @@ func newProvider(c constructs.Construct, stack awscdk.Stack, imported bool) awsi
 	})
 }
 
+// deployClaims are the claims a deploy job's token must carry besides its subject. AWS STS
+// evaluates GitHub's `ref` and `job_workflow_ref` claims as condition keys; the default
+// subject of a job in an environment (repo:<repo>:environment:<env>) names neither.
+func (p *Props) deployClaims() map[string]string {
+	workflow := p.DeployWorkflow
+	if workflow == "" {
+		workflow = DefaultDeployWorkflow
+	}
+	ref := "refs/heads/" + p.DeployBranch
+	return map[string]string{
+		"ref":              ref,
+		"job_workflow_ref": fmt.Sprintf("%s/%s@%s", p.Repository, workflow, ref),
+	}
+}
+
 func (p *Props) validate(scope constructs.Construct, id string) *validation.Problems {
 	v := validation.For(scope, id)
 	owner, name, ok := strings.Cut(p.Repository, "/")
@@ -143,6 +172,10 @@ func (p *Props) validate(scope constructs.Construct, id string) *validation.Prob
 		fmt.Sprintf("%q; allowed: \"owner/name\" without wildcards", p.Repository))
 	v.Require(p.DeployEnvironment != "" && !strings.ContainsAny(p.DeployEnvironment, "*?:"), "DeployEnvironment",
 		fmt.Sprintf("%q; allowed: a GitHub environment name without wildcards", p.DeployEnvironment))
+	v.Require(p.DeployBranch != "" && !strings.ContainsAny(p.DeployBranch, "*?@:"), "DeployBranch",
+		fmt.Sprintf("%q; allowed: the branch that deploys the environment, without wildcards", p.DeployBranch))
+	v.Require(!strings.ContainsAny(p.DeployWorkflow, "*?@:"), "DeployWorkflow",
+		fmt.Sprintf("%q; allowed: a workflow path such as %s, without wildcards", p.DeployWorkflow, DefaultDeployWorkflow))
 	v.Require(p.StackNamePrefix != "" && !strings.ContainsAny(p.StackNamePrefix, "*?"), "StackNamePrefix",
 		fmt.Sprintf("%q; allowed: the environment's stack-name prefix without wildcards", p.StackNamePrefix))
 	v.Require(len(p.Regions) > 0, "Regions", "is empty; allowed: the regions the environment deploys to")

@@ -13,11 +13,13 @@ import (
 func TestCICDMisuseReportsEveryProblemAtOnce(t *testing.T) {
 	stack := cdktest.Stack(t, "eu-west-3")
 	err := cdktest.InvalidProps(t, func() {
-		cicd.New(stack, "GitHub", &cicd.Props{Repository: "owner/*", DeployEnvironment: "prod:*", StackNamePrefix: ""})
+		cicd.New(stack, "GitHub", &cicd.Props{Repository: "owner/*", DeployEnvironment: "prod:*", DeployBranch: "release/*", DeployWorkflow: "deploy.yml@v1", StackNamePrefix: ""})
 	})
 	assert.ElementsMatch(t, []string{
 		`Repository: "owner/*"; allowed: "owner/name" without wildcards`,
 		`DeployEnvironment: "prod:*"; allowed: a GitHub environment name without wildcards`,
+		`DeployBranch: "release/*"; allowed: the branch that deploys the environment, without wildcards`,
+		`DeployWorkflow: "deploy.yml@v1"; allowed: a workflow path such as .github/workflows/deploy.yml, without wildcards`,
 		`StackNamePrefix: ""; allowed: the environment's stack-name prefix without wildcards`,
 		"Regions: is empty; allowed: the regions the environment deploys to",
 	}, err.Problems)
@@ -28,7 +30,7 @@ func TestCICDMisuseReportsEveryProblemAtOnce(t *testing.T) {
 func TestCICDTheSecondEnvironmentOfAnAccountImportsTheProvider(t *testing.T) {
 	stack := cdktest.Stack(t, "eu-west-3")
 	props := func(env string, imported bool) *cicd.Props {
-		return &cicd.Props{Repository: "owner/repo", DeployEnvironment: env, StackNamePrefix: env + "-", Regions: []string{"eu-west-3"}, ImportProvider: imported}
+		return &cicd.Props{Repository: "owner/repo", DeployEnvironment: env, DeployBranch: env, StackNamePrefix: env + "-", Regions: []string{"eu-west-3"}, ImportProvider: imported}
 	}
 	created := cicd.New(stack, "First", props("first", false))
 	imported := cicd.New(stack, "Second", props("second", true))
