@@ -93,6 +93,8 @@ type Environment struct {
 	// Usage are the monthly traffic and storage assumptions the cost estimate
 	// (tools/costestimate) prices usage-based charges with; nothing is deployed from them.
 	Usage Usage
+	// Spend sets the environment's cost budget and cost-anomaly alerts.
+	Spend Spend
 }
 
 // Network configures the VPC.
@@ -242,6 +244,9 @@ type GitHub struct {
 	Repository string
 	// Branch is the branch whose pushes deploy this environment.
 	Branch string
+	// DefaultBranch is the repository's default branch, the one scheduled workflows (the
+	// nightly drift check) run on; only its jobs may assume the read-only drift role.
+	DefaultBranch string
 }
 
 // Tags are cost-allocation tags.

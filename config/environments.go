@@ -71,7 +71,7 @@ func Staging() Environment {
 			CacheConnections:       500,
 			WafBlockedPer5Minutes:  1000,
 		},
-		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "develop"},
+		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "develop", DefaultBranch: "main"},
 		Tags:   Tags{Owner: "platform", CostCenter: "CC-1042-STAGING"},
 		// Test traffic from the team and CI: a few requests a second at peak.
 		Usage: Usage{
@@ -84,6 +84,8 @@ func Staging() Environment {
 			BackupGB:               30,
 			S3GB:                   5,
 		},
+		// Budget: the estimate plus a fifth for what it leaves out; anomalies from $20.
+		Spend: Spend{EstimateUSD: 260, MarginPercent: 20, AnomalyImpactUSD: 20},
 	}
 }
 
@@ -145,7 +147,7 @@ func Production() Environment {
 			CacheConnections:       5000,
 			WafBlockedPer5Minutes:  5000,
 		},
-		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "main"},
+		GitHub: GitHub{Repository: "garcon-app/garcon-infrastructure", Branch: "main", DefaultBranch: "main"},
 		Tags:   Tags{Owner: "platform", CostCenter: "CC-1042-PRODUCTION"},
 		// Launch forecast: about 1 M API requests a day, menus and images served by CloudFront.
 		Usage: Usage{
@@ -158,6 +160,7 @@ func Production() Environment {
 			BackupGB:               300,
 			S3GB:                   200,
 		},
+		Spend: Spend{EstimateUSD: 1560, MarginPercent: 15, AnomalyImpactUSD: 100},
 	}
 }
 

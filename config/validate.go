@@ -66,6 +66,7 @@ func (e Environment) Validate() error {
 	e.validateEdge(p)
 	e.validateOperations(p)
 	e.validateUsage(p)
+	e.validateSpend(p)
 	return errors.Join(p.errs...)
 }
 
@@ -290,6 +291,9 @@ func (e Environment) validateOperations(p *problems) {
 	}
 	if !branchPattern.MatchString(e.GitHub.Branch) || strings.Contains(e.GitHub.Branch, "..") {
 		p.addf("GitHub.Branch", "%q is invalid; allowed: a branch name of letters, digits, '.', '_', '/', '-' without wildcards", e.GitHub.Branch)
+	}
+	if !branchPattern.MatchString(e.GitHub.DefaultBranch) || strings.Contains(e.GitHub.DefaultBranch, "..") {
+		p.addf("GitHub.DefaultBranch", "%q is invalid; allowed: the repository's default branch, e.g. main", e.GitHub.DefaultBranch)
 	}
 	if strings.TrimSpace(e.Tags.Owner) == "" {
 		p.addf("Tags.Owner", "empty; allowed: the owning team's name")

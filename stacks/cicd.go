@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -17,6 +18,8 @@ type CICDStack struct {
 	awscdk.Stack
 	// Access is the provider and the deploy and diff roles.
 	Access *cicd.GitHubAccess
+	// DriftRole is assumed by the nightly drift workflow (README, "Drift").
+	DriftRole awsiam.Role
 }
 
 // NewCICDStack creates the CI access of env. importProvider is true when another
@@ -33,7 +36,8 @@ func NewCICDStack(scope constructs.Construct, id string, env config.Environment,
 	})
 	output(stack, "DeployRoleArn", *access.DeployRole.RoleArn(), "AWS_DEPLOY_ROLE_ARN of the GitHub environment "+env.Name)
 	output(stack, "DiffRoleArn", *access.DiffRole.RoleArn(), "Repository variable AWS_DIFF_ROLE_ARN_"+strings.ToUpper(env.Name)+" for pull-request diffs")
-	return &CICDStack{Stack: stack, Access: access}
+	drift := newDriftRole(stack, env, access)
+	return &CICDStack{Stack: stack, Access: access, DriftRole: drift}
 }
 
 func uniqueRegions(regions ...string) []string {

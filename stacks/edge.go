@@ -14,6 +14,7 @@ import (
 	"github.com/garcon/infrastructure/constructs/edge"
 	"github.com/garcon/infrastructure/constructs/keys"
 	"github.com/garcon/infrastructure/constructs/observability"
+	"github.com/garcon/infrastructure/constructs/spend"
 	"github.com/garcon/infrastructure/constructs/waf"
 )
 
@@ -40,6 +41,9 @@ type EdgeStack struct {
 	Alarms []awscloudwatch.Alarm
 	// Probe checks https://<api host>/health from outside AWS's network.
 	Probe *observability.HealthProbe
+	// Spend is the environment's cost budget and anomaly alerts: Cost Explorer's resources
+	// exist in us-east-1 only, so they notify this region's topic.
+	Spend *spend.Spend
 }
 
 // NewEdgeStack creates the edge stack of env in us-east-1; its DNS records go into
@@ -81,6 +85,7 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment,
 		Emails: env.Alarms.Emails, AlarmNamePrefix: alarmNamePrefix(env), RemovalPolicy: removalPolicy(env),
 	})
 	monitoring.NotifyIn(topic.Topic)
+	costs := newSpend(stack, env, topic)
 	probe := monitoring.NewHealthProbe(stack, "ApiProbe", env.APIDomain(), "/health")
 	monitoring.MonitorCDN(stack, assets.Distribution.DistributionId(), env.Alarms.HTTP5xxPercent)
 	monitoring.WafBlocked(stack, "WafBlockedSpike", acl.ACLMetric, nil, env.Alarms.WafBlockedPer5Minutes)
@@ -91,5 +96,5 @@ func NewEdgeStack(scope constructs.Construct, id string, env config.Environment,
 	output(stack, "DistributionId", *assets.Distribution.DistributionId(), "CloudFront distribution to invalidate after an upload")
 	output(stack, "DistributionDomainName", *assets.Distribution.DistributionDomainName(), "CloudFront domain of the distribution")
 	output(stack, "StaticUrl", "https://"+assets.DomainName, "Public URL of the static assets")
-	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl, Alarms: monitoring.AlarmsOf(stack), Probe: probe}
+	return &EdgeStack{Stack: stack, Edge: assets, WebACL: acl, Alarms: monitoring.AlarmsOf(stack), Probe: probe, Spend: costs}
 }

@@ -144,7 +144,7 @@ func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Envir
 func tagEnvironment(stage awscdk.Stage, env config.Environment) {
 	tags := awscdk.Tags_Of(stage)
 	tags.Add(jsii.String("project"), jsii.String("garcon"), nil)
-	tags.Add(jsii.String("environment"), jsii.String(env.Name), nil)
+	tags.Add(jsii.String(EnvironmentTagKey), jsii.String(env.Name), nil)
 	tags.Add(jsii.String("owner"), jsii.String(env.Tags.Owner), nil)
 	tags.Add(jsii.String("cost-center"), jsii.String(env.Tags.CostCenter), nil)
 }

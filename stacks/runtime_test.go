@@ -94,8 +94,20 @@ func TestAlarmTopicsLetCloudWatchOfThisEnvironmentPublish(t *testing.T) {
 					}
 				}
 			}
-			require.Len(t, allows, 1, "%s: exactly one Allow in the alarm topic's policy", *stack.StackName())
-			st := allows[0]
+			// Other AWS services may publish too (AWS Budgets and Cost Anomaly Detection in
+			// us-east-1), each only for this account; CloudWatch has exactly one statement.
+			var cloudWatch []map[string]any
+			for _, st := range allows {
+				principal, _ := st["Principal"].(map[string]any)
+				require.Contains(t, principal, "Service", "%s: only AWS services may publish: %v", *stack.StackName(), st)
+				cond, _ := json.Marshal(st["Condition"])
+				assert.Contains(t, string(cond), `"StringEquals":{"aws:SourceAccount":"`+env.Config.Account+`"}`, "%s: %v", *stack.StackName(), principal)
+				if principal["Service"] == "cloudwatch.amazonaws.com" {
+					cloudWatch = append(cloudWatch, st)
+				}
+			}
+			require.Len(t, cloudWatch, 1, "%s: exactly one CloudWatch Allow in the alarm topic's policy", *stack.StackName())
+			st := cloudWatch[0]
 			assert.Equal(t, map[string]any{"Service": "cloudwatch.amazonaws.com"}, st["Principal"])
 			assert.Equal(t, "sns:Publish", st["Action"])
 			cond, _ := json.Marshal(st["Condition"])

@@ -7,6 +7,7 @@ const (
 	taskRole      = "Service/Api/Task/TaskRole"
 	deployRole    = "CICD/GitHub/DeployRole"
 	diffRole      = "CICD/GitHub/DiffRole"
+	driftRole     = "CICD/DriftRole"
 	uploadsBucket = "Data/Storage/Uploads"
 )
 
@@ -121,12 +122,22 @@ func ciDenials() []Flow {
 			Why: "its only permission is assuming the CDK bootstrap roles", Who: Role(deployRole), What: what, How: Do(action)}
 	}
 	const prWhy = "pull requests run with the diff role: whatever it (or a role it assumes) reads, any pull request can"
+	// The nightly drift check reads configuration through CloudFormation with its own
+	// credentials (README, "Drift"); it must not read what the resources hold.
+	drift := func(name string, what What, how How) Flow {
+		return Flow{Name: name, Why: "the drift role reads resource configuration only (cicd.DriftReadActions)", Expect: Denied, Chain: true, Who: Role(driftRole), What: what, How: how}
+	}
 	return []Flow{
 		diff("the diff role, or a role it assumes, reads no secret value", prWhy, Every(secretType, "secret"), ReadSecret()),
 		diff("the diff role, or a role it assumes, reads no S3 object", prWhy, Every(bucketType, "bucket"), GetObject("any-object")),
 		diff("the diff role, or a role it assumes, reads no log events (GetLogEvents)", prWhy, Every(logType, "log group"), Do("logs:GetLogEvents")),
 		diff("the diff role, or a role it assumes, reads no log events (FilterLogEvents)", prWhy, Every(logType, "log group"), Do("logs:FilterLogEvents")),
 		diff("the diff role, or a role it assumes, queries no logs (StartQuery)", prWhy, Every(logType, "log group"), Do("logs:StartQuery")),
+		drift("the drift role, or a role it assumes, reads no secret value", Every(secretType, "secret"), ReadSecret()),
+		drift("the drift role, or a role it assumes, reads no S3 object", Every(bucketType, "bucket"), GetObject("any-object")),
+		drift("the drift role, or a role it assumes, reads no log events (GetLogEvents)", Every(logType, "log group"), Do("logs:GetLogEvents")),
+		drift("the drift role, or a role it assumes, decrypts with no key", Every(keyType, "key"), Do("kms:Decrypt")),
+		drift("the drift role, or a role it assumes, changes no stack", EnvStacks(), Do("cloudformation:UpdateStack")),
 		deploy("s3:GetObject", Every(bucketType, "bucket")),
 		deploy("secretsmanager:GetSecretValue", Every(secretType, "secret")),
 		deploy("kms:Decrypt", Every(keyType, "key")),

@@ -32,6 +32,7 @@ var pricers = map[string]pricer{
 	"AWS::CloudFront::Distribution":             priceDistribution,
 	"AWS::Backup::BackupVault":                  priceBackupVault,
 	"AWS::Backup::BackupPlan":                   priceBackupPlan,
+	"AWS::Budgets::Budget":                      flatMonthly("budgets.budget_month", "budget", "a payer account's first two budgets are free, not deducted here"),
 }
 
 // hourly prices count units running all month at the unit price of key; label describes

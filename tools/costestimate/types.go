@@ -50,6 +50,8 @@ var freeTypes = map[string]string{
 	"AWS::Lambda::Permission":                      "no charge",
 	"AWS::Serverless::Application":                 "the secret-rotation application: one Lambda function run monthly, within the free tier",
 	"AWS::ApplicationAutoScaling::ScheduledAction": "no charge",
+	"AWS::CE::AnomalyMonitor":                      "AWS Cost Anomaly Detection has no charge",
+	"AWS::CE::AnomalySubscription":                 "AWS Cost Anomaly Detection has no charge (its SNS alerts are within the topic's free tier)",
 }
 
 // elsewhereTypes are priced through another line; the reason names it.

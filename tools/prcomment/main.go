@@ -22,6 +22,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/garcon/infrastructure/config"
 )
 
 func main() {
@@ -81,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	in.Removed = removed
+	in.Budgets = ConfigBudgets(config.All())
 	fmt.Fprint(stdout, Render(in))
 	return 0
 }

@@ -32,6 +32,9 @@ type Input struct {
 	Cost string
 	// CostError says why the cost delta could not be computed (may be empty).
 	CostError string
+	// Budgets are the environments' budgets by stage name (ConfigBudgets); the cost section
+	// compares each head estimate with its budget (may be nil: no budget line).
+	Budgets map[string]Budget
 	// Access is the access-matrix comparison as `access -compare BASE -format json HEAD`
 	// prints it (may be empty: no access section).
 	Access string
@@ -61,6 +64,7 @@ func Render(in Input) string {
 
 	if strings.TrimSpace(in.Cost) != "" || in.CostError != "" {
 		head.WriteString(costSection(in.Cost, in.CostError, costLimit))
+		head.WriteString(budgetSection(ParseCost(in.Cost), in.Budgets))
 	}
 
 	if strings.TrimSpace(in.Access) != "" || in.AccessError != "" {
