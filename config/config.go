@@ -88,6 +88,8 @@ type Environment struct {
 	Alarms Alarms
 	// GitHub names the repository and branch that deploy this environment.
 	GitHub GitHub
+	// Faults configures the AWS FIS experiments of the environment's game days.
+	Faults Faults
 	// Tags are the cost-allocation tags put on every resource of the environment.
 	Tags Tags
 	// Usage are the monthly traffic and storage assumptions the cost estimate
@@ -177,6 +179,28 @@ type Backup struct {
 	// fixed here, not passed as a cross-region reference, so the primary region's plan can
 	// name it without the custom resources CDK's cross-region references deploy.
 	DRVaultName string
+	// RestoreTestSchedule is when AWS Backup restore-tests the latest recovery points of the
+	// database and the uploads bucket: an EventBridge cron expression in UTC with six
+	// fields, e.g. "cron(0 5 ? * SAT *)" (weekly) or "cron(0 5 1 * ? *)" (monthly).
+	RestoreTestSchedule string
+	// RestoreTestValidationHours keeps the restored copies this many hours (1–168) for
+	// inspection before AWS Backup deletes them.
+	RestoreTestValidationHours int
+}
+
+// Faults configures the AWS Fault Injection Service experiment templates of the
+// environment (README, "Game days"). Nothing runs until someone starts an experiment.
+type Faults struct {
+	// StopTaskPercent is the share of the API's running tasks the stop-tasks experiment
+	// stops (1–100; protected environments at most 50).
+	StopTaskPercent int
+	// InterruptMinutes is how long the Redis and availability-zone power interruptions
+	// last (1–60).
+	InterruptMinutes int
+	// AZPowerInterruption adds the availability-zone power interruption scenario (API
+	// tasks, a forced database failover and Redis in the first zone at once); it needs a
+	// Multi-AZ database and Redis replicas. Default: false.
+	AZPowerInterruption bool
 }
 
 // Service sizes the Fargate API.

@@ -50,7 +50,10 @@ func Staging() Environment {
 			Replicas:              0,
 			SnapshotRetentionDays: 1,
 		},
-		Backup: Backup{RetentionDays: 7, DRVaultName: "garcon-staging-dr"},
+		Backup: Backup{RetentionDays: 7, DRVaultName: "garcon-staging-dr",
+			RestoreTestSchedule: "cron(0 5 ? * SAT *)", RestoreTestValidationHours: 1},
+		// One task in staging: stopping it rehearses a full API outage and its recovery.
+		Faults: Faults{StopTaskPercent: 100, InterruptMinutes: 5},
 		Service: Service{
 			CPU:          256,
 			MemoryMiB:    512,
@@ -126,7 +129,9 @@ func Production() Environment {
 			Replicas:              2,
 			SnapshotRetentionDays: 7,
 		},
-		Backup: Backup{RetentionDays: 30, DRVaultName: "garcon-production-dr"},
+		Backup: Backup{RetentionDays: 30, DRVaultName: "garcon-production-dr",
+			RestoreTestSchedule: "cron(0 5 1 * ? *)", RestoreTestValidationHours: 2},
+		Faults: Faults{StopTaskPercent: 33, InterruptMinutes: 10, AZPowerInterruption: true},
 		Service: Service{
 			CPU:          1024,
 			MemoryMiB:    2048,

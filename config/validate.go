@@ -62,6 +62,8 @@ func (e Environment) Validate() error {
 	e.validateDatabase(p)
 	e.validateCache(p)
 	e.validateBackup(p)
+	e.validateRestoreTesting(p)
+	e.validateFaults(p)
 	e.validateService(p)
 	e.validateEdge(p)
 	e.validateOperations(p)

@@ -48,6 +48,7 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 			e.Backup.RetentionDays = 30
 			e.Cache.Replicas = 1
 			e.Service.MinTasks = 2
+			e.Faults.StopTaskPercent = 50
 			e.AvailabilityZones = []string{"eu-west-3a", "eu-west-3b", "eu-west-3c"}
 			e.Network.NatGateways = 2
 		}, []string{"staging: Network.NatGateways:", "protected environment"}},
@@ -94,6 +95,16 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"backup retention", config.Staging, func(e *config.Environment) { e.Backup.RetentionDays = 36 }, []string{"staging: Backup.RetentionDays:", "1 to 35"}},
 		{"production short backup plan", config.Production, func(e *config.Environment) { e.Backup.RetentionDays = 14 }, []string{"production: Backup.RetentionDays:", "30 to 35"}},
 		{"vault name", config.Staging, func(e *config.Environment) { e.Backup.DRVaultName = "dr vault!" }, []string{"staging: Backup.DRVaultName:", "2-50 letters"}},
+		{"restore schedule rate", config.Staging, func(e *config.Environment) { e.Backup.RestoreTestSchedule = "rate(7 days)" }, []string{"staging: Backup.RestoreTestSchedule:", "not of the form cron(...)"}},
+		{"restore schedule five fields", config.Production, func(e *config.Environment) { e.Backup.RestoreTestSchedule = "cron(0 5 1 * ?)" }, []string{"production: Backup.RestoreTestSchedule:", "six fields"}},
+		{"restore schedule both days", config.Staging, func(e *config.Environment) { e.Backup.RestoreTestSchedule = "cron(0 5 1 * SAT *)" }, []string{"staging: Backup.RestoreTestSchedule:", `exactly one of day-of-month and day-of-week`}},
+		{"restore schedule empty", config.Staging, func(e *config.Environment) { e.Backup.RestoreTestSchedule = "" }, []string{"staging: Backup.RestoreTestSchedule:", "cron(0 5 ? * SAT *)"}},
+		{"restore validation zero", config.Staging, func(e *config.Environment) { e.Backup.RestoreTestValidationHours = 0 }, []string{"staging: Backup.RestoreTestValidationHours:", "1 to 168"}},
+		{"restore validation a week and more", config.Production, func(e *config.Environment) { e.Backup.RestoreTestValidationHours = 169 }, []string{"production: Backup.RestoreTestValidationHours:", "1 to 168"}},
+		{"stop no task", config.Staging, func(e *config.Environment) { e.Faults.StopTaskPercent = 0 }, []string{"staging: Faults.StopTaskPercent:", "1 to 100"}},
+		{"production stops most tasks", config.Production, func(e *config.Environment) { e.Faults.StopTaskPercent = 51 }, []string{"production: Faults.StopTaskPercent:", "1 to 50"}},
+		{"interruption too long", config.Staging, func(e *config.Environment) { e.Faults.InterruptMinutes = 61 }, []string{"staging: Faults.InterruptMinutes:", "1 to 60"}},
+		{"az scenario without standby", config.Staging, func(e *config.Environment) { e.Faults.AZPowerInterruption = true }, []string{"staging: Faults.AZPowerInterruption:", "Database.MultiAZ: false", "Cache.Replicas: 0"}},
 		{"cpu", config.Staging, func(e *config.Environment) { e.Service.CPU = 300 }, []string{"staging: Service.CPU:", "256, 512, 1024, 2048, 4096"}},
 		{"memory", config.Staging, func(e *config.Environment) { e.Service.MemoryMiB = 4096 }, []string{"staging: Service.MemoryMiB:", "with CPU 256", "512, 1024, 2048"}},
 		{"min tasks", config.Staging, func(e *config.Environment) { e.Service.MinTasks = 0 }, []string{"staging: Service.MinTasks:", "at least 1"}},

@@ -20,6 +20,8 @@ type CICDStack struct {
 	Access *cicd.GitHubAccess
 	// DriftRole is assumed by the nightly drift workflow (README, "Drift").
 	DriftRole awsiam.Role
+	// GameDayRole is assumed by the game-day workflow (README, "Game days").
+	GameDayRole awsiam.Role
 }
 
 // NewCICDStack creates the CI access of env. importProvider is true when another
@@ -37,7 +39,8 @@ func NewCICDStack(scope constructs.Construct, id string, env config.Environment,
 	output(stack, "DeployRoleArn", *access.DeployRole.RoleArn(), "AWS_DEPLOY_ROLE_ARN of the GitHub environment "+env.Name)
 	output(stack, "DiffRoleArn", *access.DiffRole.RoleArn(), "Repository variable AWS_DIFF_ROLE_ARN_"+strings.ToUpper(env.Name)+" for pull-request diffs")
 	drift := newDriftRole(stack, env, access)
-	return &CICDStack{Stack: stack, Access: access, DriftRole: drift}
+	gameDay := newGameDayRole(stack, env, access)
+	return &CICDStack{Stack: stack, Access: access, DriftRole: drift, GameDayRole: gameDay}
 }
 
 func uniqueRegions(regions ...string) []string {

@@ -30,6 +30,8 @@ func TestEverySecurityGroupsEgressIsExactlyWhatItNeeds(t *testing.T) {
 				"tcp 443 -> 0.0.0.0/0", "tcp 6380 -> Data/CacheSecurityGroup", "tcp db-port -> Data/DatabaseSecurityGroup",
 			},
 			"Service/ApiLoadBalancerSecurityGroup": {"tcp 8080 -> Service/ApiTaskSecurityGroup"},
+			// A restore-tested database copy reaches nothing (and nothing reaches it).
+			"Resilience/RestoreTestRestoredDatabaseSecurityGroup": {"none"},
 		}
 		if env.Config.Network.InterfaceEndpoints {
 			// Endpoints only answer: security groups are stateful, so no egress is needed.

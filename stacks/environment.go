@@ -1,5 +1,6 @@
 // Package stacks composes the constructs into the stacks of each environment: one
-// awscdk.Stage per environment, holding the Network, Data, Service, Edge and Backup stacks.
+// awscdk.Stage per environment, holding the Network, Data, Service, Edge, Backup and
+// Resilience stacks.
 package stacks
 
 import (
@@ -30,6 +31,8 @@ type Environment struct {
 	Edge *EdgeStack
 	// CICD holds the GitHub OIDC provider and the CI roles.
 	CICD *CICDStack
+	// Resilience holds the restore tests and the fault-injection experiments.
+	Resilience *ResilienceStack
 	// Monitoring holds every alarm of the environment and drew its dashboard.
 	Monitoring *observability.Monitoring
 	// DNS holds the environment's delegated zones; nil for an environment in the parent
@@ -135,8 +138,9 @@ func NewEnvironment(app awscdk.App, env config.Environment, opts Options) *Envir
 	// With a shared account, the environment that creates the provider deploys its CICD
 	// stack first (stages cannot depend on each other; README, "Deploying").
 	ci := NewCICDStack(stage, "CICD", env, opts.importProvider)
+	resilience := NewResilienceStack(stage, "Resilience", env, network, data, svc, edgeStack)
 	return &Environment{Config: env, Stage: stage, Network: network, Data: data, Backup: backupStack, Service: svc, Edge: edgeStack, CICD: ci, DNS: dnsStack,
-		Monitoring: monitoring}
+		Resilience: resilience, Monitoring: monitoring}
 }
 
 // tagEnvironment tags every taggable resource of the stage so cost reports split by

@@ -50,6 +50,10 @@ var freeTypes = map[string]string{
 	"AWS::Lambda::Permission":                      "no charge",
 	"AWS::Serverless::Application":                 "the secret-rotation application: one Lambda function run monthly, within the free tier",
 	"AWS::ApplicationAutoScaling::ScheduledAction": "no charge",
+	"AWS::FIS::ExperimentTemplate":                 "a template has no charge; an experiment is billed per action-minute only when someone starts one (game days, on demand)",
+	"AWS::Backup::RestoreTestingPlan":              "the plan has no charge; each scheduled test is billed as a restore (per GB restored) plus the throw-away copy's running time until AWS Backup deletes it: not modelled in Usage",
+	"AWS::Backup::RestoreTestingSelection":         "no charge (the plan's runs are the restores)",
+	"AWS::Events::Rule":                            "events from AWS services (aws.backup) are delivered to rules at no charge",
 	"AWS::CE::AnomalyMonitor":                      "AWS Cost Anomaly Detection has no charge",
 	"AWS::CE::AnomalySubscription":                 "AWS Cost Anomaly Detection has no charge (its SNS alerts are within the topic's free tier)",
 }
