@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/garcon/infrastructure/app/internal/auth"
 	"github.com/garcon/infrastructure/app/internal/config"
@@ -108,6 +109,7 @@ type contract struct {
 	containerPort, targetGrp int
 	healthPath               string
 	problems                 []string
+	receiver                 *otlpReceiver // stands in for the collector sidecar, when tracing is on
 }
 
 func (k *contract) fail(format string, args ...any) {
@@ -282,6 +284,23 @@ func runContract(t *testing.T, env *environmentAssembly, st *stackTemplate, c *c
 	_ = res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Empty(t, nonJSONLines(p.stdout.String()))
+	checkExportedTrace(t, k, local)
+}
+
+// checkExportedTrace: with tracing on and every request sampled, the PUT's
+// server span and its children reach the collector's OTLP endpoint. (At a
+// lower ratio a single request proves nothing either way.)
+func checkExportedTrace(t *testing.T, k *contract, local map[string]string) {
+	t.Helper()
+	if k.receiver == nil || local["OTEL_TRACES_SAMPLER_ARG"] != "1" {
+		t.Logf("tracing off or sampled (OTEL_TRACES_SAMPLER_ARG=%q): no span expected", local["OTEL_TRACES_SAMPLER_ARG"])
+		return
+	}
+	var span *tracepb.Span
+	require.Eventually(t, func() bool {
+		span = k.receiver.serverSpan("PUT /v1/restaurants/{id}/menu")
+		return span != nil && k.receiver.childrenOf(span) > 0
+	}, 15*time.Second, 100*time.Millisecond, "the PUT's server span and its database spans never reached the collector endpoint")
 }
 
 // localEnv is the task's environment mapped onto the local TLS servers
@@ -313,6 +332,12 @@ func localEnv(t *testing.T, k *contract) (map[string]string, int) {
 	dbPort, _ := strconv.Atoi(pgPort[1])
 	for name, r := range k.secrets {
 		local[name] = secretValue(t, r, "127.0.0.1", dbPort)
+	}
+	if ep, ok := local["OTEL_EXPORTER_OTLP_ENDPOINT"]; ok {
+		// The collector sidecar → a receiver the test starts (see runContract).
+		require.Equal(t, "http://127.0.0.1:4318", ep, "the API exports to the sidecar on the task's loopback")
+		k.receiver = newOTLPReceiver(t)
+		local["OTEL_EXPORTER_OTLP_ENDPOINT"] = k.receiver.URL
 	}
 	local["DB_SSLROOTCERT"] = testsupport.CAFile() // the image's RDS bundle
 	local["SSL_CERT_FILE"] = testsupport.CAFile()  // the image's system roots

@@ -14,6 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	// Deprecated upstream without a successor the module proxy serves (README, "Tracing").
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws" //nolint:staticcheck // SA1019: still the AWS SDK's OpenTelemetry instrumentation
+	"go.opentelemetry.io/contrib/propagators/aws/xray"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/garcon/infrastructure/app/internal/auth"
 	"github.com/garcon/infrastructure/app/internal/cache"
@@ -23,6 +28,7 @@ import (
 	"github.com/garcon/infrastructure/app/internal/menu"
 	"github.com/garcon/infrastructure/app/internal/metrics"
 	"github.com/garcon/infrastructure/app/internal/store"
+	"github.com/garcon/infrastructure/app/internal/tracing"
 	"github.com/garcon/infrastructure/app/internal/uploads"
 )
 
@@ -45,8 +51,10 @@ const (
 	poolCloseTimeout = time.Second
 )
 
+// newLogger is the JSON logger of the service; a line logged with a traced
+// request's context carries trace_id, span_id and xray_trace_id.
 func newLogger(w io.Writer, env string) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})).
+	return slog.New(tracing.LogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))).
 		With(slog.String("service", "garcon"), slog.String("environment", env))
 }
 
@@ -92,18 +100,41 @@ func serveWith(ctx context.Context, lookup config.LookupFunc, stdout, stderr io.
 	logger := newLogger(stdout, cfg.Environment)
 	// go-redis would print plain-text lines on stderr during an outage.
 	cache.NewLogger(logger, cache.DefaultLogInterval).Install()
+	tp, err := newTracing(ctx, cfg, logger)
+	if err != nil {
+		logger.Error("cannot set up tracing", slog.String("error", err.Error()))
+		return exitFail
+	}
+	// Last out: the final spans of the drain are flushed too.
+	defer func() {
+		if err := tp.Shutdown(context.Background()); err != nil {
+			logger.Warn("final span flush failed", slog.String("error", err.Error()))
+		}
+	}()
+	return serveTraced(ctx, cfg, logger, stdout, hooks, tp)
+}
 
+// serveTraced wires the dependencies (traced with tp) and runs the server.
+func serveTraced(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout io.Writer, hooks serveHooks, tp *tracing.Provider) int {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.AWSRegion))
 	if err != nil {
 		logger.Error("cannot load AWS SDK configuration", slog.String("error", err.Error()))
 		return exitFail
+	}
+	// Untraced, nothing is instrumented at all: no hook, no middleware.
+	var traced trace.TracerProvider
+	if cfg.Tracing.Enabled() {
+		traced = tp
+		// A span per AWS call (S3 presigning included); only X-Amzn-Trace-Id is
+		// injected, which SigV4 never signs, so presigned URLs do not change.
+		otelaws.AppendMiddlewares(&awsCfg.APIOptions, otelaws.WithTracerProvider(tp), otelaws.WithTextMapPropagator(xray.Propagator{}))
 	}
 	creds, err := hooks.credentials(cfg, awsCfg.Credentials)
 	if err != nil {
 		logger.Error("cannot set up database credentials", slog.String("error", err.Error()))
 		return exitFail
 	}
-	pools, err := store.Open(ctx, cfg.DB, creds)
+	pools, err := store.Open(ctx, cfg.DB, creds, traced)
 	if err != nil {
 		logger.Error("cannot create database pools", slog.String("error", err.Error()))
 		return exitFail
@@ -116,25 +147,39 @@ func serveWith(ctx context.Context, lookup config.LookupFunc, stdout, stderr io.
 
 	redisClient := cache.NewClient(cfg.Redis, hooks.redisOptions...)
 	defer func() { _ = redisClient.Close() }()
+	if traced != nil {
+		if err := cache.Instrument(redisClient, traced); err != nil {
+			logger.Error("cannot trace Redis", slog.String("error", err.Error()))
+			return exitFail
+		}
+	}
 	menuCache := cache.NewMenuCache(redisClient, cache.DefaultPrefix, cfg.MenuCacheTTL, logger)
-	presigner := uploads.NewPresigner(s3.NewFromConfig(awsCfg), cfg.UploadsBucket)
-
-	mig := newMigrator(logger, func(ctx context.Context) (store.MigrationResult, error) {
-		return store.Migrate(ctx, store.ConnString(cfg.DB, cfg.DB.WriterHost), migrateTimeout, migrateOptions(cfg.DB)...)
-	})
-
 	rec := metrics.New(cfg.Environment, stdout)
-	rec.Start(metrics.DefaultInterval)
-	handler := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Logger:         logger,
 		Menus:          menu.NewService(pools.Writer, pools.Reader, menuCache),
 		Health:         health.NewServiceChecker(pools.Writer.Ping, pools.Reader.Ping, menuCache.Ping),
 		Auth:           auth.NewVerifier([]byte(cfg.JWTSecret.Reveal()), cfg.JWTAudience),
-		Uploads:        presigner,
+		Uploads:        uploads.NewPresigner(s3.NewFromConfig(awsCfg), cfg.UploadsBucket),
 		UploadMaxBytes: cfg.UploadMaxBytes,
 		Metrics:        rec,
-		Ready:          mig.Ready,
+	}
+	if traced != nil {
+		deps.Tracing = tp
+	}
+	return listenAndServe(ctx, cfg, logger, deps)
+}
+
+// listenAndServe listens, runs the migrations in the background and serves
+// until ctx is cancelled; it flushes the metrics at the end.
+func listenAndServe(ctx context.Context, cfg config.Config, logger *slog.Logger, deps httpapi.Deps) int {
+	mig := newMigrator(logger, func(ctx context.Context) (store.MigrationResult, error) {
+		return store.Migrate(ctx, store.ConnString(cfg.DB, cfg.DB.WriterHost), migrateTimeout, migrateOptions(cfg.DB)...)
 	})
+	deps.Ready = mig.Ready
+	rec := deps.Metrics
+	rec.Start(metrics.DefaultInterval)
+	handler := httpapi.New(deps)
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
@@ -154,6 +199,25 @@ func serveWith(ctx context.Context, lookup config.LookupFunc, stdout, stderr io.
 	}
 	logger.Info("stopped", slog.Int("exit_code", code))
 	return code
+}
+
+// newTracing sets up the tracer provider of cfg.Tracing (a no-op one when
+// tracing is off) and reports OpenTelemetry's own errors — an export the
+// collector refused or missed — as JSON log lines, never on stderr.
+func newTracing(ctx context.Context, cfg config.Config, logger *slog.Logger) (*tracing.Provider, error) {
+	otel.SetErrorHandler(tracing.ErrorHandler(func(err error) {
+		logger.Warn("tracing", slog.String("component", "opentelemetry"), slog.String("error", err.Error()))
+	}))
+	tp, err := tracing.Setup(ctx, tracing.Config{
+		Endpoint: cfg.Tracing.Endpoint, SampleRatio: cfg.Tracing.SampleRatio, Environment: cfg.Environment,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Tracing.Enabled() {
+		logger.Info("tracing on", slog.String("endpoint", cfg.Tracing.Endpoint), slog.Float64("sample_ratio", cfg.Tracing.SampleRatio))
+	}
+	return tp, nil
 }
 
 // closeWithin runs closeFn and waits for it at most limit (the process is

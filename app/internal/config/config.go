@@ -134,6 +134,7 @@ type Config struct {
 	GoogleMapsKey   Secret
 	MenuCacheTTL    time.Duration
 	ShutdownTimeout time.Duration
+	Tracing         Tracing
 }
 
 // Problem is one invalid or missing variable.
@@ -202,6 +203,7 @@ func Load(lookup LookupFunc) (Config, error) {
 	c.MenuCacheTTL = p.duration("MENU_CACHE_TTL", DefaultMenuCacheTTL, time.Second, 24*time.Hour, "")
 	c.ShutdownTimeout = p.duration("SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, time.Second,
 		MaxShutdownTimeout-time.Second, " (must stay below the 30s ECS stop timeout)")
+	c.Tracing = p.tracing()
 
 	if len(p.problems) > 0 {
 		return Config{}, &Error{Problems: p.problems}

@@ -17,6 +17,7 @@ import (
 	"github.com/garcon/infrastructure/app/internal/menu"
 	"github.com/garcon/infrastructure/app/internal/metrics"
 	"github.com/garcon/infrastructure/app/internal/store"
+	"github.com/garcon/infrastructure/app/internal/tracing"
 	"github.com/garcon/infrastructure/app/internal/uploads"
 )
 
@@ -38,6 +39,9 @@ type Deps struct {
 	// /health answers 503 (migrations pending) and the /v1 routes answer a
 	// retryable 503; /livez is always 200. Nil means always ready.
 	Ready func() bool
+	// Tracing makes a server span of each request (but the probes) with
+	// this provider. Nil means no tracing at all: no span, no propagation.
+	Tracing *tracing.Provider
 }
 
 // notReadyRetryAfter is the Retry-After of the /v1 routes while the
@@ -58,7 +62,11 @@ func New(d Deps) http.Handler {
 	a.mux.HandleFunc("GET /v1/restaurants/{id}/menu", a.whenReady(a.getMenu))
 	a.mux.HandleFunc("PUT /v1/restaurants/{id}/menu", a.whenReady(a.putMenu))
 	a.mux.HandleFunc("POST /v1/uploads", a.whenReady(a.createUpload))
-	return withRequestContext(d.Logger, http.HandlerFunc(a.route))
+	h := withRequestContext(d.Logger, http.HandlerFunc(a.route))
+	if d.Tracing != nil {
+		h = withTracing(d.Tracing, h)
+	}
+	return h
 }
 
 // route dispatches through the mux but answers unknown routes (404) and
@@ -82,6 +90,7 @@ func (a *api) route(w http.ResponseWriter, r *http.Request) {
 	if ri := infoFrom(r.Context()); ri != nil {
 		ri.pattern = pattern
 	}
+	nameSpan(r.Context(), pattern)
 	a.mux.ServeHTTP(w, r)
 }
 

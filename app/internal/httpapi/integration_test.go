@@ -19,6 +19,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	// Deprecated upstream without a successor the module proxy serves (README, "Tracing").
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws" //nolint:staticcheck // SA1019: still the AWS SDK's OpenTelemetry instrumentation
+	"go.opentelemetry.io/contrib/propagators/aws/xray"
 
 	"github.com/garcon/infrastructure/app/internal/auth"
 	"github.com/garcon/infrastructure/app/internal/cache"
@@ -27,6 +30,7 @@ import (
 	"github.com/garcon/infrastructure/app/internal/metrics"
 	"github.com/garcon/infrastructure/app/internal/store"
 	"github.com/garcon/infrastructure/app/internal/testsupport"
+	"github.com/garcon/infrastructure/app/internal/tracing"
 	"github.com/garcon/infrastructure/app/internal/uploads"
 )
 
@@ -49,6 +53,13 @@ type liveEnv struct {
 
 func newLiveEnv(t *testing.T) *liveEnv {
 	t.Helper()
+	return newLiveEnvTraced(t, nil)
+}
+
+// newLiveEnvTraced is newLiveEnv with the handler, both pools, Redis and the
+// S3 client traced with tp, as serve wires them (nil: nothing traced).
+func newLiveEnvTraced(t *testing.T, tp *tracing.Provider) *liveEnv {
+	t.Helper()
 	redisAdmin := testsupport.RequireRedis(t)
 	dbURL := testsupport.NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -68,6 +79,9 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	pool := func(target string, opts store.PoolOptions) *pgxpool.Pool {
 		cfg, err := store.NewPoolConfig(target, opts)
 		require.NoError(t, err)
+		if tp != nil {
+			store.Instrument(cfg, tp)
+		}
 		p, err := pgxpool.NewWithConfig(context.Background(), cfg)
 		require.NoError(t, err)
 		t.Cleanup(p.Close)
@@ -83,11 +97,18 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	}
 	redisClient := cache.NewClient(testsupport.RedisConfig(t, e.redisProxy.Addr()), redisOpts...)
 	t.Cleanup(func() { _ = redisClient.Close() })
+	s3opts := s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	var handlerTracing *tracing.Provider
+	if tp != nil {
+		require.NoError(t, cache.Instrument(redisClient, tp))
+		otelaws.AppendMiddlewares(&s3opts.APIOptions, otelaws.WithTracerProvider(tp), otelaws.WithTextMapPropagator(xray.Propagator{}))
+		handlerTracing = tp
+	}
 
-	logger := slog.New(slog.NewJSONHandler(e.logs, nil))
+	logger := slog.New(tracing.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	e.cache = cache.NewMenuCache(redisClient, testsupport.KeyPrefix(t), 30*time.Second, logger)
 	e.metrics = metrics.New("staging", e.emf)
-	s3c := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	s3c := s3.New(s3opts)
 
 	h := New(Deps{
 		Logger:         logger,
@@ -97,6 +118,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 		Uploads:        uploads.NewPresigner(s3c, "garcon-uploads-test"),
 		UploadMaxBytes: 10 << 20,
 		Metrics:        e.metrics,
+		Tracing:        handlerTracing,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -100,6 +100,7 @@ func withRequestContext(logger *slog.Logger, next http.Handler) http.Handler {
 		}
 		ri := &requestInfo{id: id}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		tagSpan(r.Context(), id)
 		w.Header().Set(RequestIDHeader, id)
 		rec := &statusRecorder{ResponseWriter: w}
 

@@ -112,7 +112,7 @@ func TestBadRootCertErrorsSayWhyWithoutThePassword(t *testing.T) {
 			assert.NotContains(t, err.Error(), password)
 
 			if name == "not PEM" { // Open stats the file first for a missing one
-				_, err = Open(context.Background(), db, StaticPassword(db.Password))
+				_, err = Open(context.Background(), db, StaticPassword(db.Password), nil)
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.want)
 				assert.NotContains(t, err.Error(), password)
@@ -130,7 +130,7 @@ func (failingSource) Password(context.Context, string, uint16, string) (string, 
 func TestCredentialSourceFailureIsUnavailable(t *testing.T) {
 	db := config.Database{WriterHost: "127.0.0.1", ReaderHost: "127.0.0.1", Port: 1, Name: "garcon",
 		User: "m", Password: config.NewSecret("p"), Auth: config.DBAuthIAM, AppUser: "garcon_app", SSLMode: "disable"}
-	pools, err := Open(context.Background(), db, failingSource{})
+	pools, err := Open(context.Background(), db, failingSource{}, nil)
 	require.NoError(t, err)
 	defer pools.Close()
 	err = pools.Writer.Ping(context.Background())

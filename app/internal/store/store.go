@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/garcon/infrastructure/app/internal/config"
 )
@@ -135,10 +136,11 @@ func UseCredentials(cfg *pgxpool.Config, creds CredentialSource) {
 }
 
 // Open creates both pools; they log in as db.ServingUser() with the password
-// creds gives each new connection. It does not wait for the database:
-// pgxpool connects lazily, and the service must start (and answer /livez)
-// even while the database is failing over.
-func Open(ctx context.Context, db config.Database, creds CredentialSource) (*Pools, error) {
+// creds gives each new connection, and their queries are traced with tp
+// (nil: not traced). It does not wait for the database: pgxpool connects
+// lazily, and the service must start (and answer /livez) even while the
+// database is failing over.
+func Open(ctx context.Context, db config.Database, creds CredentialSource, tp trace.TracerProvider) (*Pools, error) {
 	if err := CheckRootCert(db); err != nil {
 		return nil, err
 	}
@@ -152,6 +154,10 @@ func Open(ctx context.Context, db config.Database, creds CredentialSource) (*Poo
 	}
 	UseCredentials(wcfg, creds)
 	UseCredentials(rcfg, creds)
+	if tp != nil {
+		Instrument(wcfg, tp)
+		Instrument(rcfg, tp)
+	}
 	writer, err := pgxpool.NewWithConfig(ctx, wcfg)
 	if err != nil {
 		return nil, fmt.Errorf("writer pool: %w", err)
