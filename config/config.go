@@ -221,6 +221,10 @@ type Service struct {
 	// and alarm rollback) or "canary" (ECS native canary: 10 % of the traffic for 10
 	// minutes on the new revision, instant rollback on alarm).
 	Deployment string
+	// Tracing configures the API's traces and their collector sidecar.
+	Tracing Tracing
+	// EcsExec configures debugging sessions in the API's containers.
+	EcsExec EcsExec
 }
 
 // Edge configures CloudFront.

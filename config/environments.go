@@ -62,6 +62,11 @@ func Staging() Environment {
 			Platform:     PlatformARM64,
 			WafRateLimit: 2000,
 			Deployment:   DeploymentRolling,
+			// Every request traced: staging's traffic is small, and a trace is what a
+			// failed test run needs.
+			Tracing: Tracing{Enabled: true, SampleRatio: 1, CollectorCPU: 64, CollectorMemoryMiB: 128},
+			// Debugging sessions allowed (through the Staging-EcsExec role only).
+			EcsExec: EcsExec{Enabled: true},
 		},
 		Edge: Edge{PriceClass: "PriceClass_100", WafRateLimit: 5000},
 		Logs: Logs{RetentionDays: 14, FlowLogRetentionDays: 14},
@@ -140,6 +145,10 @@ func Production() Environment {
 			Platform:     PlatformARM64,
 			WafRateLimit: 2000,
 			Deployment:   DeploymentCanary,
+			// One request in twenty: enough for latency breakdowns at 1 M requests a day.
+			Tracing: Tracing{Enabled: true, SampleRatio: 0.05, CollectorCPU: 128, CollectorMemoryMiB: 256},
+			// No shell into production tasks unless a change turns it on, reviewed.
+			EcsExec: EcsExec{Enabled: false},
 		},
 		Edge: Edge{PriceClass: "PriceClass_All", WafRateLimit: 5000},
 		Logs: Logs{RetentionDays: 90, FlowLogRetentionDays: 365},

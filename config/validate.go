@@ -65,6 +65,7 @@ func (e Environment) Validate() error {
 	e.validateRestoreTesting(p)
 	e.validateFaults(p)
 	e.validateService(p)
+	e.validateObservability(p)
 	e.validateEdge(p)
 	e.validateOperations(p)
 	e.validateUsage(p)

@@ -104,6 +104,8 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 		Canary:           env.Service.Deployment == config.DeploymentCanary,
 		// The same threshold alarms on operators and rolls back deployments.
 		Alarm5xxPercent: env.Alarms.HTTP5xxPercent,
+		Tracing:         tracingProps(env),
+		EcsExec:         ecsExecProps(env, dataKey),
 	})
 
 	allowSecretsDecryption(api.TaskDefinition, data.Key, env.Region)
@@ -176,6 +178,27 @@ func allowUploads(role awsiam.IRole, bucket awss3.IBucket, key awskms.IKey, regi
 		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("s3.%s.amazonaws.com", region)}},
 	}))
 }
+
+// tracingProps is the collector sidecar of env (nil when tracing is off).
+func tracingProps(env config.Environment) *service.TracingProps {
+	t := env.Service.Tracing.WithDefaults()
+	if !t.Enabled {
+		return nil
+	}
+	return &service.TracingProps{SampleRatio: t.SampleRatio, CollectorCPU: t.CollectorCPU, CollectorMemoryMiB: t.CollectorMemoryMiB}
+}
+
+// ecsExecProps is env's ECS Exec (nil when off): sessions encrypted with the Data key,
+// opened only through the role named <StageName>-EcsExec.
+func ecsExecProps(env config.Environment, key awskms.IKey) *service.EcsExecProps {
+	if !env.Service.EcsExec.Enabled {
+		return nil
+	}
+	return &service.EcsExecProps{Key: key, RoleName: EcsExecRoleName(env)}
+}
+
+// EcsExecRoleName is the name of the role that may open ECS Exec sessions in env.
+func EcsExecRoleName(env config.Environment) string { return env.StageName + "-EcsExec" }
 
 // UpstreamRevisionLabel is the Docker label of the API container that carries the
 // revision of the values it reads from the Network, Data and Dns stacks.

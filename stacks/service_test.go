@@ -34,12 +34,12 @@ func TestServiceTaskDefinitionFollowsConfig(t *testing.T) {
 			"RequiresCompatibilities": []any{"FARGATE"},
 			"NetworkMode":             "awsvpc",
 			"RuntimePlatform":         map[string]any{"CpuArchitecture": arch, "OperatingSystemFamily": "LINUX"},
-			"ContainerDefinitions": []any{objectLike(map[string]any{
+			"ContainerDefinitions": arrayWith(objectLike(map[string]any{
 				"Name":                   "api",
 				"Essential":              true,
 				"ReadonlyRootFilesystem": true,
 				"User":                   "65532:65532", // distroless nonroot, whatever the image says
-				"Memory":                 env.Config.Service.MemoryMiB,
+				"Memory":                 env.Config.Service.MemoryMiB - collectorMemory(env),
 				"StopTimeout":            30,
 				"PortMappings":           []any{objectLike(map[string]any{"ContainerPort": 8080, "Protocol": "tcp"})},
 				"HealthCheck": objectLike(map[string]any{
@@ -49,7 +49,7 @@ func TestServiceTaskDefinitionFollowsConfig(t *testing.T) {
 					"LogDriver": "awslogs",
 					"Options":   objectLike(map[string]any{"mode": "non-blocking"}),
 				}),
-			})},
+			})),
 		})
 	})
 }
@@ -60,10 +60,13 @@ func containerDefinition(t *testing.T, env *stacks.Environment) map[string]any {
 	tasks := *templateOf(env.Service.Stack).FindResources(jsii.String("AWS::ECS::TaskDefinition"), nil)
 	require.Len(t, tasks, 1)
 	for _, raw := range tasks {
-		defs := (*raw)["Properties"].(map[string]any)["ContainerDefinitions"].([]any)
-		require.Len(t, defs, 1)
-		return defs[0].(map[string]any)
+		for _, d := range (*raw)["Properties"].(map[string]any)["ContainerDefinitions"].([]any) {
+			if def := d.(map[string]any); def["Name"] == "api" {
+				return def
+			}
+		}
 	}
+	require.Fail(t, "no container named api")
 	return nil
 }
 
@@ -454,7 +457,7 @@ func portName(port any) string {
 	return fmt.Sprint(port)
 }
 
-func TestTaskRoleMayOnlyPutUploads(t *testing.T) {
+func TestTaskRoleMayOnlyPutUploadsTraceAndExec(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		tpl := templateOf(env.Service.Stack)
 		policies := *tpl.FindResources(jsii.String("AWS::IAM::Policy"), map[string]any{
@@ -474,8 +477,16 @@ func TestTaskRoleMayOnlyPutUploads(t *testing.T) {
 					}
 				}
 			}
-			// Presigned PUTs, their data key, and IAM database authentication.
-			assert.ElementsMatch(t, []string{"s3:PutObject", "kms:GenerateDataKey", "rds-db:connect"}, actions)
+			// Presigned PUTs, their data key, and IAM database authentication; trace segments
+			// for the collector; ECS Exec's channels, session logs and key where it is on.
+			want := []string{"s3:PutObject", "kms:GenerateDataKey", "rds-db:connect"}
+			if env.Config.Service.Tracing.Enabled {
+				want = append(want, "xray:PutTraceSegments")
+			}
+			if env.Config.Service.EcsExec.Enabled {
+				want = append(want, ecsExecTaskActions...)
+			}
+			assert.ElementsMatch(t, want, actions)
 			for _, raw := range statements {
 				st := raw.(map[string]any)
 				if st["Action"] != "rds-db:connect" {

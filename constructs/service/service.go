@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -102,6 +103,13 @@ type Props struct {
 	// deployment back.
 	// Default: 5.
 	Alarm5xxPercent float64
+	// Tracing runs the AWS Distro for OpenTelemetry collector beside the API, which sends
+	// the API's spans to X-Ray.
+	// Default: nil (no sidecar, the API exports no spans).
+	Tracing *TracingProps
+	// EcsExec allows ECS Exec sessions into the API containers through one named role.
+	// Default: nil (ECS Exec off, nothing of it created).
+	EcsExec *EcsExecProps
 }
 
 // Service is the API behind its load balancer.
@@ -132,6 +140,8 @@ type Service struct {
 	DeploymentAlarms []awscloudwatch.Alarm
 	// LogGroup receives the container logs.
 	LogGroup awslogs.LogGroup
+	// ExecRole is the one role that may open ECS Exec sessions (nil without EcsExec).
+	ExecRole awsiam.Role
 }
 
 // New creates the cluster, service, load balancer, certificate, DNS records and scaling.
@@ -145,17 +155,51 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 	}
 	domain := p.DomainName
 
-	cluster := awsecs.NewCluster(c, jsii.String("Cluster"), &awsecs.ClusterProps{
-		Vpc:                 p.Vpc,
-		ContainerInsightsV2: awsecs.ContainerInsights_ENHANCED,
-	})
+	cluster := newCluster(c, p)
 	logGroup := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		EncryptionKey: p.LogEncryptionKey,
 		RemovalPolicy: removal,
 	})
 	task := newTaskDefinition(c, p, logGroup)
+	fargate := newFargateService(c, p, cluster, task)
 
+	certificate := dns.Certificate(c, p.HostedZone, domain)
+	alb, targetGroup, canaryGroup := newLoadBalancer(c, p, certificate, fargate)
+	alarms, alarmNames := newDeploymentAlarms(c, p, alb, targetGroup, canaryGroup)
+	fargate.EnableDeploymentAlarms(&alarmNames, &awsecs.DeploymentAlarmOptions{
+		Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
+	})
+	addAutoScaling(fargate, alb, cluster, p)
+	dns.Aliases(c, p.HostedZone, domain, awsroute53targets.NewLoadBalancerTarget(alb, nil))
+	var execRole awsiam.Role
+	if p.EcsExec != nil {
+		execRole = newExecRole(c, p, cluster)
+	}
+	suppressTaskRoleWildcards(task, p)
+
+	return &Service{
+		Construct: c, Cluster: cluster, TaskDefinition: task, Service: fargate, LoadBalancer: alb,
+		TargetGroup: targetGroup, CanaryTargetGroup: canaryGroup, TargetGroups: groupsOf(targetGroup, canaryGroup), Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
+		ExecRole: execRole,
+	}
+}
+
+// newCluster is the cluster, with ECS Exec's session encryption and logging when on.
+func newCluster(c constructs.Construct, p Props) awsecs.Cluster {
+	clusterProps := &awsecs.ClusterProps{
+		Vpc:                 p.Vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENHANCED,
+	}
+	if p.EcsExec != nil {
+		clusterProps.ExecuteCommandConfiguration = newExecLogging(c, p)
+	}
+	return awsecs.NewCluster(c, jsii.String("Cluster"), clusterProps)
+}
+
+// newFargateService runs task in the private subnets behind its own security group, and
+// deploys without dropping below the desired count.
+func newFargateService(c constructs.Construct, p Props, cluster awsecs.Cluster, task awsecs.FargateTaskDefinition) awsecs.FargateService {
 	taskSecurityGroup := awsec2.NewSecurityGroup(c, jsii.String("TaskSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
 		Description:      jsii.String("API tasks: from the load balancer only; out to AWS APIs and granted dependencies"),
@@ -183,6 +227,9 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 		PropagateTags:               awsecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:        jsii.Bool(true),
 	}
+	if p.EcsExec != nil {
+		serviceProps.EnableExecuteCommand = jsii.Bool(true)
+	}
 	if p.Canary {
 		serviceProps.DeploymentStrategy = awsecs.DeploymentStrategy_CANARY
 		serviceProps.CanaryConfiguration = &awsecs.TrafficShiftConfig{
@@ -190,21 +237,7 @@ func New(scope constructs.Construct, id string, props *Props) *Service {
 			StepBakeTime: awscdk.Duration_Minutes(jsii.Number(p.CanaryBakeMinutes)),
 		}
 	}
-	fargate := awsecs.NewFargateService(c, jsii.String("Service"), serviceProps)
-
-	certificate := dns.Certificate(c, p.HostedZone, domain)
-	alb, targetGroup, canaryGroup := newLoadBalancer(c, p, certificate, fargate)
-	alarms, alarmNames := newDeploymentAlarms(c, p, alb, targetGroup, canaryGroup)
-	fargate.EnableDeploymentAlarms(&alarmNames, &awsecs.DeploymentAlarmOptions{
-		Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
-	})
-	addAutoScaling(fargate, alb, cluster, p)
-	dns.Aliases(c, p.HostedZone, domain, awsroute53targets.NewLoadBalancerTarget(alb, nil))
-
-	return &Service{
-		Construct: c, Cluster: cluster, TaskDefinition: task, Service: fargate, LoadBalancer: alb,
-		TargetGroup: targetGroup, CanaryTargetGroup: canaryGroup, TargetGroups: groupsOf(targetGroup, canaryGroup), Certificate: certificate, DomainName: domain, DeploymentAlarms: alarms, LogGroup: logGroup,
-	}
+	return awsecs.NewFargateService(c, jsii.String("Service"), serviceProps)
 }
 
 func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGroup) awsecs.FargateTaskDefinition {
@@ -224,11 +257,14 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 	for k, v := range p.Environment {
 		environment[k] = jsii.String(v)
 	}
+	for k, v := range tracingEnvironment(p.Tracing) {
+		environment[k] = jsii.String(v)
+	}
 	secrets := map[string]awsecs.Secret{}
 	for k, v := range p.Secrets {
 		secrets[k] = v
 	}
-	task.AddContainer(jsii.String("api"), &awsecs.ContainerDefinitionOptions{
+	api := task.AddContainer(jsii.String("api"), &awsecs.ContainerDefinitionOptions{
 		Image: awsecs.ContainerImage_FromAsset(jsii.String(p.ImageDirectory), &awsecs.AssetImageProps{Platform: platform}),
 		PortMappings: &[]*awsecs.PortMapping{{
 			ContainerPort: jsii.Number(ContainerPort),
@@ -254,20 +290,33 @@ func newTaskDefinition(c constructs.Construct, p Props, logGroup awslogs.ILogGro
 		},
 		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(StopTimeout)),
 		ReadonlyRootFilesystem: jsii.Bool(true),
-		// A hard limit: the container is stopped rather than starving the task.
-		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
+		// A hard limit: the container is stopped rather than starving the task (or its
+		// collector sidecar, whose limit is taken out of the task's).
+		MemoryLimitMiB: jsii.Number(p.MemoryMiB - collectorMemory(p)),
 		// Non-root even if the image's USER changes: the task definition says so itself.
 		User:      jsii.String(ContainerUser),
 		Essential: jsii.Bool(true),
 	})
+	completeTask(c, task, api, p)
+	return task
+}
+
+// completeTask adds the collector sidecar and ECS Exec's volumes where they are on, and
+// the reasons for what cdk-nag flags on the task definition and its execution role.
+func completeTask(c constructs.Construct, task awsecs.FargateTaskDefinition, api awsecs.ContainerDefinition, p Props) {
+	if p.Tracing != nil {
+		addCollector(c, task, api, p)
+	}
+	if p.EcsExec != nil {
+		addExecVolumes(task, api)
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(task, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-ECS2"), Reason: jsii.String("Only non-secret wiring (hosts, ports, bucket name) is plain environment; every secret is injected from Secrets Manager.")},
+		{Id: jsii.String("AwsSolutions-ECS2"), Reason: jsii.String("Only non-secret wiring (hosts, ports, bucket name, the tracing endpoint and the collector's configuration) is plain environment; every secret is injected from Secrets Manager.")},
 	}, jsii.Bool(false))
 	cdknag.NagSuppressions_AddResourceSuppressions(task.ExecutionRole(), &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("ecr:GetAuthorizationToken has no resource-level permissions; it must be granted on '*' for ECS to pull the image."),
 			AppliesTo: &[]any{jsii.String("Resource::*")}},
 	}, jsii.Bool(true))
-	return task
 }
 
 // labels converts Props.Labels for the container definition (nil when there are none).
@@ -552,7 +601,11 @@ func (p *Props) validate(scope constructs.Construct, id string) *validation.Prob
 		if _, secret := p.Secrets[name]; secret {
 			v.Addf("Environment", "%s is also a secret; allowed: each variable in one of Environment and Secrets", name)
 		}
+		if _, tracing := tracingEnvironment(p.Tracing)[name]; tracing {
+			v.Addf("Environment", "%s is set by Tracing; allowed: leave it to the Tracing prop", name)
+		}
 	}
+	p.validateSidecars(v)
 	return v
 }
 
