@@ -52,9 +52,11 @@ func NewResilienceStack(scope constructs.Construct, id string, env config.Enviro
 	})
 	fis := faults.New(stack, "Faults", &faults.Props{
 		Environment: env.Name,
-		// The API's 5xx rate (primary region) and the external probe (us-east-1, where
-		// Route 53 publishes health-check metrics).
-		StopConditions:      []*string{alarmArn(svc.API.DeploymentAlarms[0]), alarmArn(edgeStack.Probe.Alarm)},
+		// The API's 5xx rate and unhealthy targets: alarms of the experiment's own region.
+		// FIS documents no cross-region stop condition, so the us-east-1 probe alarm
+		// (Route 53 publishes health-check metrics there only) is watched by the game-day
+		// workflow, which stops the experiment when it fires.
+		StopConditions:      []*string{alarmArn(svc.API.DeploymentAlarms[0]), alarmArn(svc.API.DeploymentAlarms[1])},
 		ClusterName:         svc.API.Cluster.ClusterName(),
 		ServiceName:         svc.API.Service.ServiceName(),
 		StopTaskPercent:     env.Faults.StopTaskPercent,

@@ -63,6 +63,22 @@ func TestTheGameDayWorkflowRunsAnExperimentAndReports(t *testing.T) {
 	assert.True(t, strings.Contains(wf, "default: staging"), "staging unless someone asks for production")
 }
 
+// The probe's alarm (us-east-1) is no FIS stop condition: the workflow finds it by the
+// name CloudFormation generates (<stack>-<logical id>-<suffix>) and stops the experiment
+// when it fires. The prefix must match the alarm this app really synthesizes.
+func TestTheGameDayWorkflowStopsTheExperimentWhenTheProbeAlarmFires(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(cdktest.RepoRoot(), cicd.DefaultGameDayWorkflow))
+	require.NoError(t, err)
+	wf := string(raw)
+	assert.Contains(t, wf, `--region "$PROBE_REGION" --alarm-name-prefix "$STAGE-Edge-ApiProbeAlarm"`)
+	assert.Contains(t, wf, `if [[ "$probe" == ALARM ]]; then`)
+	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
+		assert.Equal(t, env.Config.StageName+"-Edge", *env.Edge.Stack.StackName())
+		probe := alarmWith(t, env.Edge.Stack, "ApiProbeAlarm")
+		assert.Nil(t, probe["AlarmName"], "a fixed alarm name would not start with the generated prefix")
+	})
+}
+
 func anySlice(in []map[string]any) []any {
 	out := make([]any, len(in))
 	for i, m := range in {

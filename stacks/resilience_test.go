@@ -147,7 +147,10 @@ func TestEveryExperimentStopsOnTheAPIAlarmsAndLogs(t *testing.T) {
 		for name, tpl := range templatesOf(t, env) {
 			assert.Equal(t, []any{
 				map[string]any{"Source": "aws:cloudwatch:alarm", "Value": output(env, "Service", env.Config.Region, "PublishOutputFnGetAttApiHttp5xxRateAlarm2FEFDE33ArnE6D70839")},
-				map[string]any{"Source": "aws:cloudwatch:alarm", "Value": output(env, "Edge", stacks.EdgeRegion, "PublishOutputFnGetAttApiProbeAlarm62DE228DArnEE1A108B")},
+				// Alarms of the experiment's own region only: FIS documents no stop
+				// condition in another region (the probe's us-east-1 alarm is watched by
+				// the game-day workflow instead).
+				map[string]any{"Source": "aws:cloudwatch:alarm", "Value": output(env, "Service", env.Config.Region, "PublishOutputFnGetAttApiUnhealthyTargetsAlarm70972F85ArnA3ACB1C7")},
 			}, tpl["StopConditions"], name)
 			assert.Equal(t, map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}}, tpl["RoleArn"], name)
 			assert.Equal(t, map[string]any{"LogSchemaVersion": float64(2), "CloudWatchLogsConfiguration": map[string]any{

@@ -228,6 +228,10 @@ func TestLoadBalancerListenersRedirectHTTPAndServeModernTLS(t *testing.T) {
 			"Protocol":     "HTTPS",
 			"SslPolicy":    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
 			"Certificates": []any{map[string]any{"CertificateArn": map[string]any{"Ref": regexp("^ApiCertificate")}}},
+			// The load balancer adds HSTS to every API response (app/e2e checks it live).
+			"ListenerAttributes": []any{map[string]any{
+				"Key": "routing.http.response.strict_transport_security.header_value", "Value": "max-age=63072000; includeSubDomains; preload",
+			}},
 		})
 	})
 }

@@ -36,7 +36,8 @@ type Props struct {
 	// Environment is the environment's name, used in descriptions and tags.
 	Environment string
 	// StopConditions are the ARNs of the CloudWatch alarms that stop every experiment
-	// when any of them is in ALARM (the API's 5xx rate and the external probe).
+	// when any of them is in ALARM (the API's 5xx rate and unhealthy targets), alarms of
+	// the experiments' own region.
 	StopConditions []*string
 	// ClusterName and ServiceName name the API's ECS cluster and service.
 	ClusterName *string

@@ -33,6 +33,10 @@ import (
 // ContainerUser is the uid:gid the API runs as: distroless's "nonroot", the image's USER.
 const ContainerUser = "65532:65532"
 
+// HSTS is the Strict-Transport-Security header the HTTPS listener adds to every response:
+// two years, subdomains, preload — the static host's CloudFront policy, for the API.
+const HSTS = "max-age=63072000; includeSubDomains; preload"
+
 // Timing contract with the app (see app/README.md): the app finishes in-flight requests
 // within SHUTDOWN_TIMEOUT (25 s) of SIGTERM, below StopTimeout, after which ECS kills it;
 // the load balancer stops routing new requests to a draining task after
@@ -366,6 +370,10 @@ func newLoadBalancer(c constructs.Construct, p Props, certificate awscertificate
 		SslPolicy: awselasticloadbalancingv2.SslPolicy_TLS13_12_RES_PQ,
 		Open:      jsii.Bool(false),
 	})
+	// HSTS on every HTTPS response, set by the load balancer (ALB response header
+	// modification) so no handler or error page can forget it; the static host gets the
+	// same policy from CloudFront's response headers.
+	https.SetAttribute(jsii.String("routing.http.response.strict_transport_security.header_value"), jsii.String(HSTS))
 	healthCheck := &awselasticloadbalancingv2.HealthCheck{
 		Path:                    jsii.String(HealthCheckPath),
 		HealthyHttpCodes:        jsii.String("200"),
