@@ -62,33 +62,8 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 		MemoryMiB:      env.Service.MemoryMiB,
 		MinTasks:       env.Service.MinTasks,
 		MaxTasks:       env.Service.MaxTasks,
-		// The exact variables app/ reads (app/README.md); secrets never appear here.
-		Environment: map[string]string{
-			"ENVIRONMENT":    env.Name,
-			"PORT":           fmt.Sprint(service.ContainerPort),
-			"DB_WRITER_HOST": *db.WriterEndpoint.Hostname(),
-			"DB_READER_HOST": *db.ReaderEndpoint.Hostname(),
-			"DB_PORT":        fmt.Sprint(database.DefaultPort),
-			"DB_NAME":        db.DatabaseName,
-			"DB_SSLMODE":     "verify-full",
-			// The pools log in as their own user with IAM tokens; the master credentials
-			// (DB_CREDENTIALS) only run migrations at start.
-			"DB_AUTH":        "iam",
-			"DB_APP_USER":    database.AppUser,
-			"JWT_AUDIENCE":   "garcon-api",
-			"REDIS_HOST":     *redis.PrimaryEndpoint,
-			"REDIS_PORT":     fmt.Sprint(cache.DefaultPort),
-			"REDIS_TLS":      "true",
-			"UPLOADS_BUCKET": *data.Storage.Uploads.BucketName(),
-			"AWS_REGION":     env.Region,
-		},
-		Secrets: map[string]awsecs.Secret{
-			"DB_CREDENTIALS":      localSecret(stack, "DbCredentials", db.Secret),
-			"REDIS_AUTH_TOKEN":    localSecret(stack, "RedisAuthToken", redis.AuthToken),
-			"JWT_SECRET":          localSecret(stack, "JwtSigningKey", s.JwtSigningKey),
-			"STRIPE_API_KEY":      localSecret(stack, "StripeApiKey", s.StripeAPIKey),
-			"GOOGLE_MAPS_API_KEY": localSecret(stack, "GoogleMapsApiKey", s.GoogleMapsAPIKey),
-		},
+		Environment:    apiEnvironment(env, data),
+		Secrets:        apiSecrets(stack, data),
 		// New tasks whenever a value the environment or secrets read from another stack
 		// may have changed (see revision.go).
 		Labels: map[string]string{UpstreamRevisionLabel: *resourcesRevision(append([]constructs.IConstruct{
@@ -136,20 +111,7 @@ func NewServiceStack(scope constructs.Construct, id string, env config.Environme
 	})
 	acl.Associate("LoadBalancerAssociation", api.LoadBalancer.LoadBalancerArn())
 
-	monitoring.MonitorAPI(stack, observability.APIProps{
-		LoadBalancer: api.LoadBalancer, TargetGroups: api.TargetGroups, Service: api.Service, Cluster: api.Cluster,
-		DeploymentAlarms: api.DeploymentAlarms, MinTasks: env.Service.MinTasks, P99LatencyMillis: env.Alarms.P99LatencyMillis,
-	})
-	monitoring.WafBlocked(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes)
-	// A disposable environment sees too little traffic for a learned band; silence there
-	// must not page.
-	kpiMissing := awscloudwatch.TreatMissingData_NOT_BREACHING
-	if env.IsProtected() {
-		kpiMissing = awscloudwatch.TreatMissingData_BREACHING
-	}
-	monitoring.MonitorKPIs(stack, kpiMissing)
-	// Last: every stack of the environment has registered its signals.
-	dashboard := monitoring.NewDashboard(stack, "Dashboard")
+	dashboard := monitorService(stack, env, monitoring, api, acl)
 
 	output(stack, "ApiUrl", "https://"+api.DomainName, "The API's public URL")
 	output(stack, "ClusterName", *api.Cluster.ClusterName(), "ECS cluster of the API")
@@ -255,4 +217,60 @@ func output(stack awscdk.Stack, id, value, description string) {
 		Value:       jsii.String(value),
 		Description: jsii.String(description),
 	})
+}
+
+// apiEnvironment is the exact set of variables app/ reads (app/README.md); secrets never
+// appear here.
+func apiEnvironment(env config.Environment, data *DataStack) map[string]string {
+	db, redis := data.Database, data.Cache
+	return map[string]string{
+		"ENVIRONMENT":    env.Name,
+		"PORT":           fmt.Sprint(service.ContainerPort),
+		"DB_WRITER_HOST": *db.WriterEndpoint.Hostname(),
+		"DB_READER_HOST": *db.ReaderEndpoint.Hostname(),
+		"DB_PORT":        fmt.Sprint(database.DefaultPort),
+		"DB_NAME":        db.DatabaseName,
+		"DB_SSLMODE":     "verify-full",
+		// The pools log in as their own user with IAM tokens; the master credentials
+		// (DB_CREDENTIALS) only run migrations at start.
+		"DB_AUTH":        "iam",
+		"DB_APP_USER":    database.AppUser,
+		"JWT_AUDIENCE":   "garcon-api",
+		"REDIS_HOST":     *redis.PrimaryEndpoint,
+		"REDIS_PORT":     fmt.Sprint(cache.DefaultPort),
+		"REDIS_TLS":      "true",
+		"UPLOADS_BUCKET": *data.Storage.Uploads.BucketName(),
+		"AWS_REGION":     env.Region,
+	}
+}
+
+// apiSecrets are the secrets ECS injects, re-referenced in this stack by ARN (see
+// localSecret) so the grants land on this stack's roles.
+func apiSecrets(stack awscdk.Stack, data *DataStack) map[string]awsecs.Secret {
+	db, redis, s := data.Database, data.Cache, data.Secrets
+	return map[string]awsecs.Secret{
+		"DB_CREDENTIALS":      localSecret(stack, "DbCredentials", db.Secret),
+		"REDIS_AUTH_TOKEN":    localSecret(stack, "RedisAuthToken", redis.AuthToken),
+		"JWT_SECRET":          localSecret(stack, "JwtSigningKey", s.JwtSigningKey),
+		"STRIPE_API_KEY":      localSecret(stack, "StripeApiKey", s.StripeAPIKey),
+		"GOOGLE_MAPS_API_KEY": localSecret(stack, "GoogleMapsApiKey", s.GoogleMapsAPIKey),
+	}
+}
+
+// monitorService registers the API's and the WAF's alarms and the KPIs, then draws the
+// environment's dashboard: last, once every stack has registered its signals.
+func monitorService(stack awscdk.Stack, env config.Environment, monitoring *observability.Monitoring, api *service.Service, acl *waf.WebACL) awscloudwatch.Dashboard {
+	monitoring.MonitorAPI(stack, observability.APIProps{
+		LoadBalancer: api.LoadBalancer, TargetGroups: api.TargetGroups, Service: api.Service, Cluster: api.Cluster,
+		DeploymentAlarms: api.DeploymentAlarms, MinTasks: env.Service.MinTasks, P99LatencyMillis: env.Alarms.P99LatencyMillis,
+	})
+	monitoring.WafBlocked(stack, "WafBlockedSpike", acl.ACLMetric, stack.Region(), env.Alarms.WafBlockedPer5Minutes)
+	// A disposable environment sees too little traffic for a learned band; silence there
+	// must not page.
+	kpiMissing := awscloudwatch.TreatMissingData_NOT_BREACHING
+	if env.IsProtected() {
+		kpiMissing = awscloudwatch.TreatMissingData_BREACHING
+	}
+	monitoring.MonitorKPIs(stack, kpiMissing)
+	return monitoring.NewDashboard(stack, "Dashboard")
 }
