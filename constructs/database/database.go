@@ -130,6 +130,40 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 		Description:      jsii.String("PostgreSQL writer and replicas: clients are admitted explicitly"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
+	instance := newInstance(c, p, engine, parameters, securityGroup)
+	suppressLogRetention(c)
+
+	db := &Database{
+		Construct:      c,
+		Instance:       instance,
+		WriterEndpoint: instance.InstanceEndpoint(),
+		ReaderEndpoint: instance.InstanceEndpoint(),
+		Secret:         instance.Secret(),
+		DatabaseName:   p.DatabaseName,
+		SecurityGroup:  securityGroup,
+	}
+	if !p.Disposable {
+		// A snapshot restored later needs the credentials it was taken with. Retain the
+		// secret itself: instance.Secret() is the SecretTargetAttachment wrapping it, and a
+		// policy applied there leaves the AWS::SecretsManager::Secret to be deleted.
+		retainGeneratedSecret(c, instance)
+	}
+	for i := range p.ReadReplicas {
+		replica := newReplica(c, fmt.Sprintf("Replica%d", i+1), instance, parameters, securityGroup, p)
+		db.Replicas = append(db.Replicas, replica)
+	}
+	if len(db.Replicas) > 0 {
+		db.ReaderEndpoint = db.Replicas[0].InstanceEndpoint()
+	}
+
+	addRotation(c, instance, p)
+	return db
+}
+
+// newInstance creates the writer in the isolated subnets: encrypted with the
+// environment's key, IAM authentication on, backups and protection by tier.
+func newInstance(c constructs.Construct, p Props, engine awsrds.IInstanceEngine, parameters awsrds.IParameterGroup,
+	securityGroup awsec2.ISecurityGroup) awsrds.DatabaseInstance {
 	isolated := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 	removal := awscdk.RemovalPolicy_DESTROY
 	if !p.Disposable {
@@ -178,8 +212,12 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 	})
 	suppressEnvironmentChoices(instance, p)
 	suppressMonitoringRole(instance)
-	// Exported log groups get their retention from CDK's LogRetention function, a
-	// singleton at stack level created for this instance.
+	return instance
+}
+
+// suppressLogRetention justifies the managed policy and wildcard of CDK's log-retention
+// function, a singleton at stack level created for the instance's exported logs.
+func suppressLogRetention(c constructs.Construct) {
 	logRetention := *awscdk.Stack_Of(c).Node().Path() + "/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
 	cdknag.NagSuppressions_AddResourceSuppressionsByPath(awscdk.Stack_Of(c), jsii.String(logRetention), &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String("CDK's log-retention function only needs AWSLambdaBasicExecutionRole to write its own logs."),
@@ -188,29 +226,11 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 			AppliesTo: &[]any{jsii.String("Resource::*")}},
 	}, jsii.Bool(true))
 
-	db := &Database{
-		Construct:      c,
-		Instance:       instance,
-		WriterEndpoint: instance.InstanceEndpoint(),
-		ReaderEndpoint: instance.InstanceEndpoint(),
-		Secret:         instance.Secret(),
-		DatabaseName:   p.DatabaseName,
-		SecurityGroup:  securityGroup,
-	}
-	if !p.Disposable {
-		// A snapshot restored later needs the credentials it was taken with. Retain the
-		// secret itself: instance.Secret() is the SecretTargetAttachment wrapping it, and a
-		// policy applied there leaves the AWS::SecretsManager::Secret to be deleted.
-		retainGeneratedSecret(c, instance)
-	}
-	for i := range p.ReadReplicas {
-		replica := newReplica(c, fmt.Sprintf("Replica%d", i+1), instance, parameters, securityGroup, p)
-		db.Replicas = append(db.Replicas, replica)
-	}
-	if len(db.Replicas) > 0 {
-		db.ReaderEndpoint = db.Replicas[0].InstanceEndpoint()
-	}
+}
 
+// addRotation rotates the master secret every 30 days with a function in the private
+// subnets.
+func addRotation(c constructs.Construct, instance awsrds.DatabaseInstance, p Props) {
 	// The rotation function runs in the private subnets: it needs the database (the
 	// rotation adds that rule through Connections) and the Secrets Manager API over HTTPS
 	// (its public endpoint through the NAT gateways, or the interface endpoint), nothing else.
@@ -227,7 +247,6 @@ func New(scope constructs.Construct, id string, props *Props) *Database {
 		SecurityGroup:      rotationSecurityGroup,
 	})
 	retainRotationLogs(c, rotation, p)
-	return db
 }
 
 // retainGeneratedSecret retains the secret that Credentials_FromGeneratedSecret creates
