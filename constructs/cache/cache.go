@@ -85,31 +85,9 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 		Description:      jsii.String("Redis: clients are admitted explicitly"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	subnets := p.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED})
-	subnetIDs := []any{}
-	for _, id := range *subnets.SubnetIds {
-		subnetIDs = append(subnetIDs, id)
-	}
-	subnetGroup := awselasticache.NewCfnSubnetGroup(c, jsii.String("Subnets"), &awselasticache.CfnSubnetGroupProps{
-		Description: jsii.String("Garçon Redis: isolated subnets"),
-		SubnetIds:   &subnetIDs,
-	})
+	subnetGroup := newSubnetGroup(c, p)
 
-	// ElastiCache accepts 16-128 printable characters except @, " and /; letters and digits
-	// only keeps every client library happy.
-	authToken := awssecretsmanager.NewSecret(c, jsii.String("AuthToken"), &awssecretsmanager.SecretProps{
-		Description:   jsii.String("Redis AUTH token of the Garçon cache"),
-		EncryptionKey: p.EncryptionKey,
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength:     jsii.Number(64),
-			ExcludePunctuation: jsii.Bool(true),
-		},
-		RemovalPolicy: p.RemovalPolicy,
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(authToken, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-SMG4"), Reason: jsii.String(authTokenRotation)},
-		{Id: jsii.String("NIST.800.53.R5-SecretsManagerRotationEnabled"), Reason: jsii.String(authTokenRotation)},
-	}, jsii.Bool(false))
+	authToken := newAuthToken(c, p)
 
 	slowLog := awslogs.NewLogGroup(c, jsii.String("SlowLog"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
@@ -172,6 +150,40 @@ func New(scope constructs.Construct, id string, props *Props) *Cache {
 			DefaultPort:    awsec2.Port_Tcp(jsii.Number(DefaultPort)),
 		}),
 	}
+}
+
+// newSubnetGroup places the cache in the isolated subnets.
+func newSubnetGroup(c constructs.Construct, p Props) awselasticache.CfnSubnetGroup {
+	subnets := p.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED})
+	subnetIDs := []any{}
+	for _, id := range *subnets.SubnetIds {
+		subnetIDs = append(subnetIDs, id)
+	}
+	return awselasticache.NewCfnSubnetGroup(c, jsii.String("Subnets"), &awselasticache.CfnSubnetGroupProps{
+		Description: jsii.String("Garçon Redis: isolated subnets"),
+		SubnetIds:   &subnetIDs,
+	})
+}
+
+// newAuthToken generates the AUTH token in Secrets Manager, encrypted with the
+// environment's key.
+func newAuthToken(c constructs.Construct, p Props) awssecretsmanager.Secret {
+	// ElastiCache accepts 16-128 printable characters except @, " and /; letters and digits
+	// only keeps every client library happy.
+	authToken := awssecretsmanager.NewSecret(c, jsii.String("AuthToken"), &awssecretsmanager.SecretProps{
+		Description:   jsii.String("Redis AUTH token of the Garçon cache"),
+		EncryptionKey: p.EncryptionKey,
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+		RemovalPolicy: p.RemovalPolicy,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(authToken, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-SMG4"), Reason: jsii.String(authTokenRotation)},
+		{Id: jsii.String("NIST.800.53.R5-SecretsManagerRotationEnabled"), Reason: jsii.String(authTokenRotation)},
+	}, jsii.Bool(false))
+	return authToken
 }
 
 func (p *Props) withDefaults() Props {
