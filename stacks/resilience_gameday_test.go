@@ -73,7 +73,7 @@ func TestTheGameDayWorkflowStopsTheExperimentWhenTheProbeAlarmFires(t *testing.T
 	assert.Contains(t, wf, `--region "$PROBE_REGION" --alarm-name-prefix "$STAGE-Edge-ApiProbeAlarm"`)
 	assert.Contains(t, wf, `if [[ "$probe" == ALARM ]]; then`)
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
-		assert.Equal(t, env.Config.StageName+"-Edge", *env.Edge.Stack.StackName())
+		assert.Equal(t, env.Config.StageName+"-Edge", *env.Edge.StackName())
 		probe := alarmWith(t, env.Edge.Stack, "ApiProbeAlarm")
 		assert.Nil(t, probe["AlarmName"], "a fixed alarm name would not start with the generated prefix")
 	})

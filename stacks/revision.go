@@ -141,7 +141,7 @@ func publishedDefinitions(producers []awscdk.Stack) map[string]any {
 // the value is a placeholder that is resolved again later.
 func writtenTemplate(stack awscdk.Stack) (map[string]any, bool) {
 	path := filepath.Join(*awscdk.Stage_Of(stack).Outdir(), *stack.TemplateFile())
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(filepath.Clean(path)) // the template CDK wrote into its own outdir
 	if err != nil {
 		return nil, false
 	}

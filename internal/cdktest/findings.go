@@ -27,7 +27,7 @@ func ReadFindings(dir string) (Findings, error) {
 	}
 	var out Findings
 	for _, file := range files {
-		raw, err := os.ReadFile(file)
+		raw, err := os.ReadFile(filepath.Clean(file)) // files of the assembly CDK just wrote
 		if err != nil {
 			return Findings{}, err
 		}

@@ -18,6 +18,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -51,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	plan, err := Plan(asm, *stage)
 	if err != nil {
 		fmt.Fprintln(stderr, "teardown:", err)
-		if _, unknown := err.(unknownStageError); unknown {
+		if unknown := (unknownStageError{}); errors.As(err, &unknown) {
 			return 2
 		}
 		return 1
