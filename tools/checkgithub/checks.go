@@ -138,7 +138,8 @@ func (c *Checker) checkRepositoryVariables(r *Report) error {
 	}
 	want := []string{"AWS_REGION", "DNS_ZONE_ACCOUNT_ID"}
 	for _, e := range c.envs {
-		want = append(want, accountVariable(e.Name), "AWS_DIFF_ROLE_ARN_"+strings.ToUpper(strings.ReplaceAll(e.Name, "-", "_")))
+		suffix := strings.ToUpper(strings.ReplaceAll(e.Name, "-", "_"))
+		want = append(want, accountVariable(e.Name), "AWS_DIFF_ROLE_ARN_"+suffix, "AWS_DRIFT_ROLE_ARN_"+suffix)
 	}
 	have := vars.names()
 	for _, name := range want {
@@ -241,7 +242,7 @@ func (c *Checker) checkEnvironment(r *Report, env Environment) error {
 		return err
 	}
 	have := vars.names()
-	for _, name := range []string{"AWS_ACCOUNT_ID", "AWS_DEPLOY_ROLE_ARN", "E2E_RESTAURANT_ID"} {
+	for _, name := range []string{"AWS_ACCOUNT_ID", "AWS_DEPLOY_ROLE_ARN", "E2E_RESTAURANT_ID", "AWS_GAMEDAY_ROLE_ARN"} {
 		r.check(have[name], fmt.Sprintf("environment %s: variable %s", env.Name, name),
 			fmt.Sprintf("environment %s: variable %s is not set", env.Name, name))
 	}

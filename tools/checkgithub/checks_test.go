@@ -108,11 +108,17 @@ func TestEachMissingSettingIsReported(t *testing.T) {
 			f.set(t, env+"production/deployment-branch-policies?per_page=100", `{"branch_policies":[{"name":"main","type":"branch"},{"name":"v*","type":"tag"}]}`)
 		}, "want exactly the branch main"},
 		{"no E2E restaurant", func(t *testing.T, f *fixtureAPI) {
-			f.set(t, env+"staging/variables?per_page=100", `{"variables":[{"name":"AWS_ACCOUNT_ID"},{"name":"AWS_DEPLOY_ROLE_ARN"}]}`)
+			f.set(t, env+"staging/variables?per_page=100", `{"variables":[{"name":"AWS_ACCOUNT_ID"},{"name":"AWS_DEPLOY_ROLE_ARN"},{"name":"AWS_GAMEDAY_ROLE_ARN"}]}`)
 		}, "environment staging: variable E2E_RESTAURANT_ID is not set"},
 		{"no diff role variable", func(t *testing.T, f *fixtureAPI) {
-			f.set(t, "repos/"+repo+"/actions/variables?per_page=100", `{"variables":[{"name":"AWS_REGION"},{"name":"DNS_ZONE_ACCOUNT_ID"},{"name":"AWS_ACCOUNT_ID_STAGING"},{"name":"AWS_ACCOUNT_ID_PRODUCTION"},{"name":"AWS_DIFF_ROLE_ARN_STAGING"}]}`)
+			f.set(t, "repos/"+repo+"/actions/variables?per_page=100", `{"variables":[{"name":"AWS_REGION"},{"name":"DNS_ZONE_ACCOUNT_ID"},{"name":"AWS_ACCOUNT_ID_STAGING"},{"name":"AWS_ACCOUNT_ID_PRODUCTION"},{"name":"AWS_DIFF_ROLE_ARN_STAGING"},{"name":"AWS_DRIFT_ROLE_ARN_STAGING"},{"name":"AWS_DRIFT_ROLE_ARN_PRODUCTION"}]}`)
 		}, "repository variable AWS_DIFF_ROLE_ARN_PRODUCTION is not set"},
+		{"no drift role variable", func(t *testing.T, f *fixtureAPI) {
+			f.set(t, "repos/"+repo+"/actions/variables?per_page=100", `{"variables":[{"name":"AWS_REGION"},{"name":"DNS_ZONE_ACCOUNT_ID"},{"name":"AWS_ACCOUNT_ID_STAGING"},{"name":"AWS_ACCOUNT_ID_PRODUCTION"},{"name":"AWS_DIFF_ROLE_ARN_STAGING"},{"name":"AWS_DIFF_ROLE_ARN_PRODUCTION"},{"name":"AWS_DRIFT_ROLE_ARN_STAGING"}]}`)
+		}, "repository variable AWS_DRIFT_ROLE_ARN_PRODUCTION is not set"},
+		{"no game-day role variable", func(t *testing.T, f *fixtureAPI) {
+			f.set(t, env+"production/variables?per_page=100", `{"variables":[{"name":"AWS_ACCOUNT_ID"},{"name":"AWS_DEPLOY_ROLE_ARN"},{"name":"E2E_RESTAURANT_ID"}]}`)
+		}, "environment production: variable AWS_GAMEDAY_ROLE_ARN is not set"},
 		{"main unprotected", func(_ *testing.T, f *fixtureAPI) { delete(f.bodies, "repos/"+repo+"/branches/main/protection") },
 			"branch main: no ruleset or branch protection applies"},
 		{"main without the promotion gate", func(t *testing.T, f *fixtureAPI) {

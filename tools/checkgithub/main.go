@@ -4,9 +4,9 @@
 //   - every configured environment exists as a GitHub environment, deploys from its
 //     branch only (deployment branch policy), has required reviewers who cannot approve
 //     their own deployment when it is protected, and has the variables AWS_ACCOUNT_ID,
-//     AWS_DEPLOY_ROLE_ARN and E2E_RESTAURANT_ID;
+//     AWS_DEPLOY_ROLE_ARN, E2E_RESTAURANT_ID and AWS_GAMEDAY_ROLE_ARN (gameday.yml);
 //   - the repository variables the workflows read (AWS_REGION, DNS_ZONE_ACCOUNT_ID,
-//     AWS_ACCOUNT_ID_<ENV>, AWS_DIFF_ROLE_ARN_<ENV>);
+//     AWS_ACCOUNT_ID_<ENV>, AWS_DIFF_ROLE_ARN_<ENV>, AWS_DRIFT_ROLE_ARN_<ENV> for drift.yml);
 //   - each deploy branch is protected (rulesets, else classic branch protection): pull
 //     requests with an approval, stale approvals dismissed, the required checks
 //     "all green" and, into a protected environment's branch, "deployed and verified",
