@@ -13,7 +13,7 @@ const (
 
 // Flows is the access matrix: one line per flow, expanded per principal and resource in
 // every environment of its scope. A flow is allowed only if all its requests are.
-var Flows = append(allowedFlows(), deniedFlows()...)
+var Flows = append(append(allowedFlows(), deniedFlows()...), operationFlows()...)
 
 // allowedFlows must be allowed: without them the first deploy fails or production fails
 // silently.

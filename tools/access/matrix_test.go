@@ -35,6 +35,40 @@ var requiredFlows = []string{
 	"another account's administrator decrypts with no key",
 	"the CI deploy role itself (no chaining) cannot",
 	"the account's administrator creates no key grant for a non-AWS resource",
+	"the FIS role stops tasks of each cluster an experiment targets",
+	"the FIS role reboots each database instance an experiment targets",
+	"the FIS role reboots no database instance of another name",
+	"the FIS role stops no task of another cluster",
+	"the FIS role lists the tasks of each cluster an experiment targets",
+	"the FIS role lists no task of another cluster",
+	"the FIS role reads no secret value",
+	"the FIS role reads no S3 object",
+	"the FIS role decrypts with no key",
+	"the restore-testing role reads no secret value",
+	"the game-day role starts an experiment from each experiment template",
+	"the game-day role describes each alarm of the environment",
+	"the game-day role, or a role it assumes, reads no secret value",
+	"the game-day role, or a role it assumes, reads no S3 object",
+	"the game-day role, or a role it assumes, reads no log events",
+	"the game-day role, or a role it assumes, updates no stack",
+	"the game-day role, or a role it assumes, deletes no stack",
+	"the game-day role assumes no role",
+	"the task role puts trace segments to X-Ray",
+	"the task role, or a role it assumes, starts no ECS Exec session",
+	"no template role but the ECS Exec role, or a role it assumes, executes a command",
+}
+
+// The Optional flows, where config turns their feature on: ECS Exec in staging only, the
+// Redis experiment only where Redis has replicas (production).
+var requiredIn = map[string][]string{
+	"Staging": {
+		"the ECS Exec role opens a session into the api container of its cluster",
+		"the ECS Exec role executes no command in the collector sidecar",
+		"the ECS Exec role executes no command on another cluster's task",
+		"an account principal with MFA assumes the ECS Exec role",
+		"an account principal without MFA assumes no ECS Exec role",
+	},
+	"Production": {"the FIS role interrupts the AZ power of each replication group an experiment targets"},
 }
 
 // TestMatrixIsMetOnTheAssembly is the gate: every row of every environment of the
@@ -54,7 +88,7 @@ func TestMatrixIsMetOnTheAssembly(t *testing.T) {
 		if sum[env].Rows < 25 {
 			t.Errorf("%s has %d rows, want at least 25", env, sum[env].Rows)
 		}
-		for _, f := range requiredFlows {
+		for _, f := range append(requiredFlows, requiredIn[env]...) {
 			rowsOf(t, rows, env, f)
 		}
 	}

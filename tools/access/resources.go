@@ -23,6 +23,8 @@ var resourceARNs = map[string]string{
 	"AWS::Route53::HostedZone":                  "",
 	"AWS::CloudFront::Distribution":             "",
 	"AWS::ElasticLoadBalancingV2::LoadBalancer": "",
+	"AWS::ECS::Cluster":                         "Arn",
+	"AWS::ElastiCache::ReplicationGroup":        "",
 }
 
 // newResource evaluates the ARN of the resource id of st.
@@ -50,6 +52,8 @@ func (m *Model) newResource(st *cloudassembly.Stack, id string) *Resource {
 		r.ARN = "arn:" + cloudassembly.Partition(st.Region) + ":route53:::hostedzone/" + r.ARN
 	case "AWS::CloudFront::Distribution":
 		r.ARN = "arn:" + cloudassembly.Partition(st.Region) + ":cloudfront::" + st.Account + ":distribution/" + r.ARN
+	case "AWS::ElastiCache::ReplicationGroup":
+		r.ARN = "arn:" + cloudassembly.Partition(st.Region) + ":elasticache:" + st.Region + ":" + st.Account + ":replicationgroup:" + r.ARN
 	}
 	if err != nil {
 		r.Err = err
