@@ -130,7 +130,7 @@ func TestRestoreRoleRestoresAndDecryptsTheRecoveryPointsOnly(t *testing.T) {
 
 func TestFailedRestoreJobNotifiesTheAlarmTopic(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
-		_, rule := onlyResource(t, env, "AWS::Events::Rule")
+		_, rule := resourceWithPrefix(t, env, "AWS::Events::Rule", "RestoreTestFailedRestores")
 		assert.Equal(t, env.Config.StageName+"-RestoreJobFailed", rule["Name"])
 		assert.Equal(t, "ENABLED", rule["State"])
 		assert.Equal(t, map[string]any{
@@ -151,7 +151,7 @@ func TestFailedRestoreJobNotifiesTheAlarmTopic(t *testing.T) {
 func TestAlarmTopicAndItsKeyAdmitExactlyTheFailedRestoreRule(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		ruleArn := "arn:aws:events:" + env.Config.Region + ":" + env.Config.Account + ":rule/" + env.Config.StageName + "-RestoreJobFailed"
-		_, rule := onlyResource(t, env, "AWS::Events::Rule")
+		_, rule := resourceWithPrefix(t, env, "AWS::Events::Rule", "RestoreTestFailedRestores")
 		require.Equal(t, ruleArn, "arn:aws:events:"+env.Config.Region+":"+env.Config.Account+":rule/"+rule["Name"].(string))
 		condition := map[string]any{
 			"StringEquals": map[string]any{"aws:SourceAccount": env.Config.Account},

@@ -49,6 +49,10 @@ func NewResilienceStack(scope constructs.Construct, id string, env config.Enviro
 		EncryptionKey:   dataKey,
 		AlarmTopicArn:   data.AlarmTopic.Topic.TopicArn(),
 		RuleName:        rule,
+		// The alarm topic admits CloudWatch alarms named with the stage prefix.
+		ValidationAlarmName: alarmNamePrefix(env) + "RestoreValidationFailed",
+		LogRetention:        retentionDays(env.Logs.RetentionDays),
+		LogKey:              dataKey,
 	})
 	fis := faults.New(stack, "Faults", &faults.Props{
 		Environment: env.Name,

@@ -115,9 +115,14 @@ func TestResilienceStackHoldsNoDataAndIsDestroyable(t *testing.T) {
 			assert.NotContains(t, []any{"Retain", "Snapshot", "RetainExceptOnCreate"}, r["DeletionPolicy"], id)
 			assert.NotContains(t, stacks.StatefulResourceTypes, r["Type"], id)
 		}
-		_, logs := onlyResource(t, env, "AWS::Logs::LogGroup")
-		assert.EqualValues(t, env.Config.Logs.RetentionDays, logs["RetentionInDays"])
-		assert.Equal(t, output(env, "Data", env.Config.Region, "PublishOutputFnGetAttKey961B73FDArn43BC6B29"), logs["KmsKeyId"], "encrypted with the environment key")
+		// The experiments' and the restore validation's log groups.
+		logGroups := resourcesOf(env.Resilience.Stack, "AWS::Logs::LogGroup")
+		require.Len(t, logGroups, 2)
+		for id, r := range logGroups {
+			logs := r["Properties"].(map[string]any)
+			assert.EqualValues(t, env.Config.Logs.RetentionDays, logs["RetentionInDays"], id)
+			assert.Equal(t, output(env, "Data", env.Config.Region, "PublishOutputFnGetAttKey961B73FDArn43BC6B29"), logs["KmsKeyId"], "%s: encrypted with the environment key", id)
+		}
 	})
 }
 
@@ -143,7 +148,7 @@ func TestExperimentTemplatesFollowWhatTheEnvironmentCanFailOver(t *testing.T) {
 func TestEveryExperimentStopsOnTheAPIAlarmsAndLogs(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, env *stacks.Environment) {
 		roleID, _ := onlyRole(t, env, "FaultsRole")
-		logsID, _ := onlyResource(t, env, "AWS::Logs::LogGroup")
+		logsID, _ := resourceWithPrefix(t, env, "AWS::Logs::LogGroup", "FaultsLogs")
 		for name, tpl := range templatesOf(t, env) {
 			assert.Equal(t, []any{
 				map[string]any{"Source": "aws:cloudwatch:alarm", "Value": output(env, "Service", env.Config.Region, "PublishOutputFnGetAttApiHttp5xxRateAlarm2FEFDE33ArnE6D70839")},

@@ -65,6 +65,7 @@ var DriftReadActions = map[string][]string{
 	"AWS::IAM::Role":                               {"iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"},
 	"AWS::KMS::Alias":                              {"kms:ListAliases"},
 	"AWS::KMS::Key":                                {"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"},
+	"AWS::Lambda::EventInvokeConfig":               {"lambda:GetFunctionEventInvokeConfig"},
 	"AWS::Lambda::Function":                        {"lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig", "lambda:GetRuntimeManagementConfig"},
 	"AWS::Lambda::Permission":                      {"lambda:GetPolicy"},
 	"AWS::Logs::LogGroup":                          {"logs:DescribeLogGroups", "logs:GetDataProtectionPolicy", "logs:ListTagsForResource"},

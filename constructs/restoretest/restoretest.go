@@ -1,8 +1,10 @@
 // Package restoretest proves that backups restore: an AWS Backup restore testing plan
 // that, on a schedule, restores the latest recovery point of the database and of the
-// uploads bucket into throw-away resources, keeps them for a validation window and lets
-// AWS Backup delete them; the restored database lands in isolated subnets behind a
-// security group that admits nothing. A failed restore job notifies the alarm topic.
+// uploads bucket into throw-away resources, validates them (a function checks each
+// completed restore job and reports the result to AWS Backup), keeps them for a
+// validation window and lets AWS Backup delete them; the restored database lands in
+// isolated subnets behind a security group that admits nothing. A failed restore job
+// or a failed validation notifies the alarm topic.
 package restoretest
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -51,6 +54,13 @@ type Props struct {
 	AlarmTopicArn *string
 	// RuleName names the EventBridge rule: the topic's and key's policies name its ARN.
 	RuleName string
+	// ValidationAlarmName names the alarm of failed validations; the topic's policy must
+	// admit CloudWatch alarms of that name.
+	ValidationAlarmName string
+	// LogRetention keeps the validation function's logs.
+	LogRetention awslogs.RetentionDays
+	// LogKey encrypts the validation function's logs; its policy must admit CloudWatch Logs.
+	LogKey awskms.IKey
 }
 
 // RestoreTest is the restore testing plan with its two selections.
@@ -70,10 +80,12 @@ type RestoreTest struct {
 	SubnetGroup awsrds.SubnetGroup
 	// FailedRestores notifies AlarmTopicArn of every failed restore job.
 	FailedRestores awsevents.CfnRule
+	// Validation validates every completed restore job of the plan.
+	Validation *Validation
 }
 
 // New creates the plan, its selections, the restore role, the restored database's
-// network placement and the failed-restore rule.
+// network placement, the failed-restore rule and the validation of completed restores.
 func New(scope constructs.Construct, id string, props *Props) *RestoreTest {
 	props.validate(scope, id).Check()
 	c := constructs.NewConstruct(scope, jsii.String(id))
@@ -124,6 +136,7 @@ func New(scope constructs.Construct, id string, props *Props) *RestoreTest {
 		// override, the restore never writes into the live bucket.
 	})
 	rt.FailedRestores = failedRestoreRule(c, props.RuleName, props.AlarmTopicArn)
+	rt.Validation = newValidation(c, rt, props)
 	return rt
 }
 
@@ -199,5 +212,8 @@ func (p *Props) validate(scope constructs.Construct, id string) *validation.Prob
 	v.Require(p.EncryptionKey != nil, "EncryptionKey", "is required; allowed: the key of the recovery points")
 	v.Require(p.AlarmTopicArn != nil, "AlarmTopicArn", "is required; allowed: the environment's alarm topic")
 	v.Require(ruleName.MatchString(p.RuleName), "RuleName", fmt.Sprintf("%q; allowed: 1-64 letters, digits, '.', '-' or '_'", p.RuleName))
+	v.Require(p.ValidationAlarmName != "", "ValidationAlarmName", "is required; allowed: an alarm name the alarm topic admits")
+	v.Require(p.LogRetention != "", "LogRetention", "is required; allowed: a log retention")
+	v.Require(p.LogKey != nil, "LogKey", "is required; allowed: a key CloudWatch Logs may use")
 	return v
 }

@@ -29,6 +29,9 @@ func TestRestoreTestMisuseReportsEveryProblemAtOnce(t *testing.T) {
 		"EncryptionKey: is required; allowed: the key of the recovery points",
 		"AlarmTopicArn: is required; allowed: the environment's alarm topic",
 		`RuleName: "no spaces allowed"; allowed: 1-64 letters, digits, '.', '-' or '_'`,
+		"ValidationAlarmName: is required; allowed: an alarm name the alarm topic admits",
+		"LogRetention: is required; allowed: a log retention",
+		"LogKey: is required; allowed: a key CloudWatch Logs may use",
 	}, err.Problems)
 	assert.Empty(t, *stack.Node().Children())
 }
