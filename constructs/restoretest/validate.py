@@ -43,12 +43,16 @@ def check_database(rds, arn):
     return db["DBInstanceIdentifier"] + " is available, encrypted, private and isolated"
 
 
-def check_bucket(s3, arn):
-    """The restored bucket holds at least one object (names are listed, never read)."""
+def check_bucket(s3, arn, restored_bytes):
+    """The restored bucket holds at least one object (names are listed, never read),
+    unless AWS Backup says the recovery point itself was empty (a new environment's
+    uploads bucket): an empty copy of an empty bucket is a correct restore."""
     bucket = arn.split(":::", 1)[1]
-    if s3.list_objects_v2(Bucket=bucket, MaxKeys=1).get("KeyCount", 0) < 1:
-        raise ValidationFailed(bucket + " is empty")
-    return bucket + " holds objects"
+    if s3.list_objects_v2(Bucket=bucket, MaxKeys=1).get("KeyCount", 0) >= 1:
+        return bucket + " holds objects"
+    if restored_bytes == 0:
+        return bucket + " is empty, as its recovery point was (0 bytes)"
+    raise ValidationFailed("%s is empty, but its recovery point holds %s bytes" % (bucket, restored_bytes))
 
 
 def validate(job, clients):
@@ -57,7 +61,7 @@ def validate(job, clients):
     if kind == "RDS":
         return check_database(clients("rds"), arn)
     if kind == "S3":
-        return check_bucket(clients("s3"), arn)
+        return check_bucket(clients("s3"), arn, job.get("BackupSizeInBytes"))
     raise ValidationFailed("no validation for resource type %s" % kind)
 
 

@@ -72,11 +72,24 @@ class HandlerTest(unittest.TestCase):
         s3.list_objects_v2.assert_called_once_with(Bucket="awsbackup-restore-test-x", MaxKeys=1)
         self.assertEqual(["list_objects_v2"], [call[0] for call in s3.method_calls], "no object is read")
 
-    def test_empty_bucket_fails(self):
-        job = {"ResourceType": "S3", "CreatedResourceArn": "arn:aws:s3:::awsbackup-restore-test-x", "CreatedBy": {"RestoreTestingPlanArn": PLAN}}
+    def test_empty_copy_of_a_bucket_with_data_fails(self):
+        job = {"ResourceType": "S3", "CreatedResourceArn": "arn:aws:s3:::awsbackup-restore-test-x", "BackupSizeInBytes": 2048,
+               "CreatedBy": {"RestoreTestingPlanArn": PLAN}}
         result, backup, _ = self.run_handler(job, keys=0)
         self.assertEqual("RAISED", result)
-        self.assertIn("is empty", self.reported(backup)["ValidationStatusMessage"])
+        self.assertIn("is empty, but its recovery point holds 2048 bytes", self.reported(backup)["ValidationStatusMessage"])
+
+    def test_empty_copy_of_an_unknown_size_fails(self):
+        job = {"ResourceType": "S3", "CreatedResourceArn": "arn:aws:s3:::awsbackup-restore-test-x", "CreatedBy": {"RestoreTestingPlanArn": PLAN}}
+        result, _, _ = self.run_handler(job, keys=0)
+        self.assertEqual("RAISED", result, "only an explicit 0-byte recovery point excuses an empty copy")
+
+    def test_empty_copy_of_an_empty_bucket_is_successful(self):
+        job = {"ResourceType": "S3", "CreatedResourceArn": "arn:aws:s3:::awsbackup-restore-test-x", "BackupSizeInBytes": 0,
+               "CreatedBy": {"RestoreTestingPlanArn": PLAN}}
+        result, backup, _ = self.run_handler(job, keys=0)
+        self.assertEqual("SUCCESSFUL", result)
+        self.assertIn("as its recovery point was", self.reported(backup)["ValidationStatusMessage"])
 
     def test_any_error_is_reported_failed(self):
         backup = mock.Mock()
