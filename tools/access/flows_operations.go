@@ -6,9 +6,12 @@ const (
 	faultsRole      = "Resilience/Faults/Role"
 	gameDayRole     = "CICD/GameDayRole"
 	restoreTestRole = "Resilience/RestoreTest/Role"
-	execRole        = "Service/Api/ExecRole"
-	apiCluster      = "Service/Api/Cluster"
-	dbWriter        = "Data/Database/Instance"
+	// validationRole is the restore-validation function's: it looks at restored copies
+	// through control-plane APIs only.
+	validationRole = "Resilience/RestoreTest/ValidationRole"
+	execRole       = "Service/Api/ExecRole"
+	apiCluster     = "Service/Api/Cluster"
+	dbWriter       = "Data/Database/Instance"
 	// apiContainer is the container ECS Exec sessions may enter; collectorContainer is
 	// the tracing sidecar of the same task (service.CollectorContainerName).
 	apiContainer       = "api"
@@ -50,7 +53,19 @@ func faultFlows() []Flow {
 		{Name: "the restore-testing role reads no secret value", Expect: Denied, Chain: true,
 			Why: "AWS Backup restores copies with this role: its KMS statement is for rds, s3 and backup, never for Secrets Manager",
 			Who: Role(restoreTestRole), What: Every(secretType, "secret"), How: ReadSecret()},
+		validationDenial("reads no secret value", Every(secretType, "secret"), ReadSecret()),
+		validationDenial("reads no S3 object", Every(bucketType, "bucket"), GetObject("any-object")),
+		validationDenial("decrypts with no key", Every(keyType, "key"), Do("kms:Decrypt")),
+		validationDenial("reads no log events", Every(logType, "log group"), Do("logs:GetLogEvents")),
 	}
+}
+
+// validationDenial is a flow the restore-validation function's role must not have: it
+// proves a copy restored by describing it and listing one key name, never by reading data.
+func validationDenial(what string, res What, how How) Flow {
+	return Flow{Name: "the restore-validation role " + what, Expect: Denied, Chain: true,
+		Why: "the validation function checks restored copies through describe and list calls only: it must read no data",
+		Who: Role(validationRole), What: res, How: how}
 }
 
 // gameDayFlows: the game-day workflow's role starts, watches and stops experiments and
